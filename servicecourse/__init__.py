@@ -1,0 +1,1 @@
+"""The service-culture course: scenarios, role-play engine and widget, grading and reports."""

@@ -1,0 +1,36 @@
+"""Matplotlib charts the course shows: a role-play's SERVE profile and HR completion charts."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN  # noqa: E402
+
+GOOD, BAD = "#2e7d32", "#c62828"
+
+
+def serve_profile_figure(profile: dict[str, float], title: str = "Your SERVE profile"):
+    """A horizontal bar chart of the mean score per choice on each SERVE dimension."""
+    fig, ax = plt.subplots(figsize=(6, 2.8), dpi=100)
+    labels = [LABELS[d] for d in DIMENSIONS][::-1]
+    values = [profile[d] for d in DIMENSIONS][::-1]
+    ax.barh(labels, values, color=[GOOD if v >= 0 else BAD for v in values])
+    ax.axvline(0, color="#444", linewidth=0.8)
+    ax.set_xlim(SCORE_MIN, SCORE_MAX)
+    ax.set_xlabel("mean score per choice (-2 harmful ... +2 excellent)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig) -> bytes:
+    """Render a figure to PNG bytes and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

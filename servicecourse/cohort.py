@@ -1,0 +1,78 @@
+"""A cohort folder: an nbgrader course directory outside git, with its own gradebook.
+
+The folder holds an ``nbgrader_config.py``, so trainers can also run ``nbgrader`` and formgrader
+in it directly. Python code reads the same file, so the CLI and this module never disagree.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from traitlets.config.loader import PyFileConfigLoader
+
+from servicecourse.paths import REPO, SOLUTIONS
+
+CONFIG_NAME = "nbgrader_config.py"
+
+_CONFIG_TEMPLATE = '''"""nbgrader configuration of the cohort in this folder (written by `course`)."""
+
+c = get_config()  # noqa: F821
+# The course's own settings (stubs, timeouts), then this cohort's folders and gradebook.
+load_subconfig({course_config!r})  # noqa: F821
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.db_url = {db_url!r}
+'''
+
+
+class CohortError(RuntimeError):
+    """A cohort folder is missing, incomplete or an nbgrader step failed."""
+
+
+def sqlite_url(folder: Path) -> str:
+    """The default gradebook of a cohort: ``gradebook.db`` inside its folder."""
+    return f"sqlite:///{folder.resolve() / 'gradebook.db'}"
+
+
+def create(folder: str | Path, db_url: str | None = None) -> Path:
+    """Make a cohort folder with its config and a snapshot of the course's modules."""
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "source"
+    if source.exists():
+        shutil.rmtree(source)
+    shutil.copytree(SOLUTIONS, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
+        course_config=str(REPO / CONFIG_NAME), root=str(folder),
+        db_url=db_url or sqlite_url(folder)))
+    return folder
+
+
+def config(folder: str | Path):
+    """The traitlets config of a cohort, read from its ``nbgrader_config.py``."""
+    folder = Path(folder).resolve()
+    if not (folder / CONFIG_NAME).is_file():
+        raise CohortError(f"{folder}: not a cohort folder (no {CONFIG_NAME}); "
+                          f"create one with `course cohort new`")
+    return PyFileConfigLoader(CONFIG_NAME, path=str(folder)).load_config()
+
+
+def api(folder: str | Path) -> NbGraderAPI:
+    """nbgrader's Python API bound to a cohort folder."""
+    return NbGraderAPI(config=config(folder))
+
+
+def db_url(folder: str | Path) -> str:
+    """The gradebook URL of a cohort."""
+    return config(folder).CourseDirectory.db_url
+
+
+def run(result: dict, what: str) -> dict:
+    """Raise CohortError with nbgrader's log when an NbGraderAPI call did not succeed."""
+    if not result.get("success"):
+        detail = (result.get("error") or result.get("log") or "no details").strip()
+        raise CohortError(f"{what} failed:\n{detail}")
+    return result

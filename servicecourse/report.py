@@ -1,0 +1,103 @@
+"""Completion report for HR: one row per learner and module, read through nbgrader's Gradebook.
+
+Statuses follow the usual LMS completion states: ``not started`` (nothing handed in),
+``submitted`` (handed in, not graded yet), ``needs manual grading`` (autograded, reflections
+waiting for the trainer), ``passed`` and ``failed`` (against the pass mark).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from servicecourse import cohort
+from servicecourse.charts import figure_png, plt
+
+STATUSES = ("not started", "submitted", "needs manual grading", "failed", "passed")
+STATUS_COLOURS = {"not started": "#9e9e9e", "submitted": "#64b5f6",
+                  "needs manual grading": "#ffb300", "failed": "#c62828", "passed": "#2e7d32"}
+PASS_MARK = 0.7
+
+
+@dataclass(frozen=True)
+class Row:
+    """One learner's result on one module."""
+
+    learner: str
+    name: str
+    module: str
+    score: float
+    max_score: float
+    status: str
+
+
+def _status(submission, max_score: float, pass_mark: float) -> str:
+    if submission.needs_manual_grade:
+        return "needs manual grading"
+    return "passed" if max_score and submission.score >= pass_mark * max_score else "failed"
+
+
+def completion(course_dir: str | Path, pass_mark: float = PASS_MARK) -> list[Row]:
+    """Every learner x module of a cohort, with score and completion status."""
+    course_dir = Path(course_dir)
+    submitted = course_dir / "submitted"
+    rows = []
+    with Gradebook(cohort.db_url(course_dir)) as gradebook:
+        modules = sorted(gradebook.assignments, key=lambda a: a.name)
+        for student in sorted(gradebook.students, key=lambda s: s.id):
+            name = " ".join(filter(None, (student.first_name, student.last_name)))
+            for module in modules:
+                max_score = float(module.max_score)
+                try:
+                    submission = gradebook.find_submission(module.name, student.id)
+                except MissingEntry:
+                    handed_in = (submitted / student.id / module.name).is_dir()
+                    rows.append(Row(student.id, name, module.name, 0.0, max_score,
+                                    "submitted" if handed_in else "not started"))
+                    continue
+                rows.append(Row(student.id, name, module.name, float(submission.score), max_score,
+                                _status(submission, max_score, pass_mark)))
+    return rows
+
+
+def write_csv(rows: list[Row], path: str | Path) -> Path:
+    """Write the rows as CSV with a header line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f.name for f in fields(Row)])
+        writer.writerows(astuple(row) for row in rows)
+    return path
+
+
+def completion_figure(rows: list[Row], title: str = "Completion by module"):
+    """A stacked bar chart: how many learners are in each status, per module."""
+    modules = sorted({row.module for row in rows})
+    counts = Counter((row.module, row.status) for row in rows)
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(modules) + 1.8), dpi=100)
+    left = [0] * len(modules)
+    for status in STATUSES:
+        values = [counts[(module, status)] for module in modules]
+        ax.barh(modules, values, left=left, color=STATUS_COLOURS[status], label=status)
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_xlabel("learners")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def write_report(course_dir: str | Path, out_dir: str | Path | None = None,
+                 pass_mark: float = PASS_MARK) -> tuple[Path, Path, list[Row]]:
+    """Write ``completion.csv`` and ``completion.png`` for a cohort; return both paths and the rows."""
+    out_dir = Path(out_dir) if out_dir else Path(course_dir) / "reports"
+    rows = completion(course_dir, pass_mark)
+    csv_path = write_csv(rows, out_dir / "completion.csv")
+    png_path = out_dir / "completion.png"
+    png_path.write_bytes(figure_png(completion_figure(rows)))
+    return csv_path, png_path, rows
