@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-
-from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN  # noqa: E402
+from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN
 
 GOOD, BAD = "#2e7d32", "#c62828"
 
@@ -25,6 +22,12 @@ def serve_profile_figure(profile: dict[str, float], title: str = "Your SERVE pro
     ax.set_xlabel("mean score per choice (-2 harmful ... +2 excellent)")
     ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def shown(fig):
+    """Close ``fig`` and return it, so a notebook displays it once (as the cell's value) not twice."""
+    plt.close(fig)
     return fig
 
 

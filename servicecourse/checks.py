@@ -71,3 +71,10 @@ def roleplay_outcome(code, scenario_id: str) -> str | None:
          f"your path ends in '{ending.title}' ({ending.outcome} outcome)."
          + ("" if ending.outcome == "good" else " Play the role-play again and aim for a better ending."))
     return ending.outcome
+
+
+def check_number(answer, question: str = "this answer") -> bool:
+    """Is ``answer`` a number (not text, not left as ``...``)?"""
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return _say(False, f"{question} must be a number; you wrote {answer!r}.")
+    return _say(True, f"{question} is a number.")

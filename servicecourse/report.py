@@ -79,7 +79,7 @@ def completion_figure(rows: list[Row], title: str = "Completion by module"):
     """A stacked bar chart: how many learners are in each status, per module."""
     modules = sorted({row.module for row in rows})
     counts = Counter((row.module, row.status) for row in rows)
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(modules) + 1.8), dpi=100)
+    fig, ax = plt.subplots(figsize=(8.5, 0.5 * len(modules) + 1.6), dpi=100)
     left = [0] * len(modules)
     for status in STATUSES:
         values = [counts[(module, status)] for module in modules]
@@ -87,7 +87,7 @@ def completion_figure(rows: list[Row], title: str = "Completion by module"):
         left = [a + b for a, b in zip(left, values)]
     ax.set_xlabel("learners")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,1 @@
+"""Figures the chapters draw at build time: one module per chapter, one function per figure."""
