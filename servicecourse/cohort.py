@@ -6,7 +6,9 @@ in it directly. Python code reads the same file, so the CLI and this module neve
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
@@ -62,7 +64,15 @@ def config(folder: str | Path):
 
 def api(folder: str | Path) -> NbGraderAPI:
     """nbgrader's Python API bound to a cohort folder."""
+    _venv_tools_on_path()
     return NbGraderAPI(config=config(folder))
+
+
+def _venv_tools_on_path() -> None:
+    """nbgrader runs ``alembic`` (and kernels) found on PATH: make it this Python's own."""
+    tools = str(Path(sys.executable).parent)
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
 def db_url(folder: str | Path) -> str:

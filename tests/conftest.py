@@ -1,0 +1,81 @@
+"""Shared fixtures: the repo's paths, the venv's tools on PATH, a built book, a Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servicecourse.paths import REPO
+
+BIN = Path(sys.executable).parent
+os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def run(*command: str, cwd: Path = REPO, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command of the venv, capturing its output; fail the test with it if asked."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The book built cold (executing every chapter) with warnings as errors; its HTML folder."""
+    out = tmp_path_factory.mktemp("book")
+    run(str(BIN / "jupyter-book"), "build", ".", "--path-output", str(out), "-W", "-n", "--keep-going")
+    return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium driven by Playwright."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def graded_cohort(tmp_path_factory) -> Path:
+    """A cohort where, for every module, 'instructor' handed in the solutions and 'blank' the
+    untouched release, plus 'wrong' with wrong answers to the serve module; all autograded."""
+    import nbformat
+
+    from servicecourse import cohort
+    from servicecourse.paths import modules
+    from servicecourse.submissions import answer, solution_answers
+
+    folder = cohort.create(tmp_path_factory.mktemp("cohort") / "graded")
+    api = cohort.api(folder)
+    wrong_serve = {
+        "classify_statements": 'classification = {"A": "respect", "B": "respect", "C": "feedback", "D": "spirit"}',
+        "best_reply": 'best_reply = "D"',
+        "beyond_the_fix": 'beyond_the_fix = ["B", "C", "E"]',
+        "roleplay_path": 'path_code = "serve-call-centre/AAAA/9999"',
+    }
+    plan = {"instructor": "solutions", "blank": {}, "wrong": wrong_serve}
+    for module in modules():
+        cohort.run(api.generate_assignment(module), f"generate {module}")
+        for learner, answers in plan.items():
+            if learner == "wrong" and module != "serve":
+                continue
+            for notebook in sorted((folder / "release" / module).glob("*.ipynb")):
+                given = (solution_answers(folder / "source" / module / notebook.name)
+                         if answers == "solutions" else answers)
+                target = folder / "submitted" / learner / module / notebook.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(answer(notebook, given), target)
+            cohort.run(api.autograde(module, learner), f"autograde {module} {learner}")
+    return folder

@@ -1,0 +1,51 @@
+"""Can a learner find a solution or a hidden test in exercises/ or on the built site?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from servicecourse.paths import EXERCISES, SOLUTIONS, modules
+from servicecourse.submissions import solution_lines
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def _secrets() -> set[str]:
+    return {line for notebook in SOLUTIONS.glob("*/*.ipynb") for line in solution_lines(notebook)}
+
+
+def _leaks(files: list[Path]) -> list[str]:
+    secrets = _secrets()
+    found = []
+    for path in files:
+        text = path.read_text(errors="replace")
+        found += [f"{path}: marker {m!r}" for m in MARKERS if m in text]
+        found += [f"{path}: {line!r}" for line in secrets if line in text]
+    return found
+
+
+def test_there_are_secrets_to_look_for_in_every_module():
+    for module in modules():
+        assert solution_lines(next((SOLUTIONS / module).glob("*.ipynb"))), module
+
+
+def test_exercises_hold_no_solution_or_hidden_test():
+    files = [p for p in EXERCISES.rglob("*") if p.is_file()]
+    assert files
+    assert _leaks(files) == []
+
+
+def test_the_leak_search_finds_a_planted_solution_line(tmp_path):
+    secret = sorted(_secrets())[0]
+    planted = tmp_path / "page.html"
+    planted.write_text(f"<p>{secret}</p>")
+    assert _leaks([planted]) == [f"{planted}: {secret!r}"]
+
+
+@pytest.mark.slow
+def test_the_built_site_holds_no_solution_or_hidden_test(built_site):
+    files = [p for p in built_site.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt", ".ipynb", ".json", ".md"}]
+    assert any(p.name == "serve.html" for p in files)
+    assert _leaks(files) == []
