@@ -1,4 +1,4 @@
-"""The ``course`` command: check scenarios, build the demo cohort, write the HR report."""
+"""The ``course`` command: check scenarios, build the demo cohort, write the HR report, serve."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def _demo(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from servicecourse.launch import serve
+
+    return serve(args.site_port, args.apps_port, args.lab_port)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``course`` command."""
     top = argparse.ArgumentParser(prog="course", description=__doc__)
@@ -77,6 +83,14 @@ def parser() -> argparse.ArgumentParser:
                                            "git, autograde it with nbgrader and write its report.")
     demo.add_argument("--folder", type=Path, help="where to create it (default cohorts/demo)")
     demo.set_defaults(run=_demo)
+
+    serve = commands.add_parser("serve", help="start the site, the Voila apps and JupyterLab",
+                                description="Serve the built site, the Voila apps and JupyterLab "
+                                            "(on the learner workspace) on localhost until Ctrl-C.")
+    serve.add_argument("--site-port", type=int, default=8000)
+    serve.add_argument("--apps-port", type=int, default=8866)
+    serve.add_argument("--lab-port", type=int, default=8888)
+    serve.set_defaults(run=_serve)
     return top
 
 
