@@ -78,3 +78,11 @@ def check_number(answer, question: str = "this answer") -> bool:
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         return _say(False, f"{question} must be a number; you wrote {answer!r}.")
     return _say(True, f"{question} is a number.")
+
+
+def check_text(answer, question: str = "this answer") -> bool:
+    """Is ``answer`` some text in quotes, not left as ``"?"`` or empty?"""
+    if isinstance(answer, str) and answer.strip() not in ("", "?"):
+        return _say(True, f"{question} is some text.")
+    return _say(False, f"{question} must be some text between the quotes, instead of the ?; "
+                       f"you wrote {answer!r}.")
