@@ -12,4 +12,7 @@ c.CourseDirectory.release_directory = "exercises"
 # release must still run, so the stub is a comment instead of nbgrader's NotImplementedError.
 c.ClearSolutions.code_stub = {"python": "# Write your answer on the line above, then run this cell."}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-c.ExecutePreprocessor.timeout = 60
+# Autograding: a cell may run this long (seconds) before it is interrupted and marked wrong;
+# test cells a learner deleted are put back, so deleting a test never earns its points.
+c.Execute.timeout = 30
+c.OverwriteCells.add_missing_cells = True

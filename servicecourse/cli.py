@@ -1,4 +1,5 @@
-"""The ``course`` command: check scenarios, build the demo cohort, write the HR report, serve."""
+"""The ``course`` command: scenarios, cohorts (roster, release, collect, autograde, feedback),
+reports, certificates, the demo cohort and the local servers. Every subcommand has --help."""
 
 from __future__ import annotations
 
@@ -30,16 +31,22 @@ def _check(args) -> int:
     return 1 if failed else 0
 
 
-def _report(args) -> int:
-    from servicecourse.cohort import CohortError
-    from servicecourse.report import write_report
+def _cohort_folder(value: str) -> Path:
+    """A cohort given by path, or by name under cohorts/."""
+    from servicecourse.paths import COHORTS
 
-    try:
-        csv_path, png_path, rows = write_report(args.course_dir, args.out, args.pass_mark)
-    except CohortError as error:
-        print(error, file=sys.stderr)
-        return 1
+    path = Path(value)
+    return path if path.exists() or path.is_absolute() or len(path.parts) > 1 else COHORTS / value
+
+
+def _report(args) -> int:
+    from servicecourse.report import team_totals, write_report
+
+    csv_path, png_path, rows = write_report(args.course_dir, args.out, args.pass_mark)
     print(f"{len(rows)} rows -> {csv_path}\nchart -> {png_path}")
+    for team, counts in team_totals(rows).items():
+        print(f"  {team}: {counts['passed']} passed, {counts['overdue']} overdue, "
+              f"{counts['needs manual grading']} waiting for manual grading")
     return 0
 
 
@@ -48,7 +55,7 @@ def _demo(args) -> int:
     from servicecourse.report import write_report
 
     folder = build(args.folder)
-    csv_path, png_path, rows = write_report(folder)
+    csv_path, png_path, _ = write_report(folder)
     print(f"demo cohort in {folder}\nreport: {csv_path}\nchart: {png_path}")
     return 0
 
@@ -59,45 +66,186 @@ def _serve(args) -> int:
     return serve(args.site_port, args.apps_port, args.lab_port)
 
 
+def _cohort_new(args) -> int:
+    from servicecourse import cohort
+    from servicecourse.paths import COHORTS
+
+    folder = Path(args.name) if len(Path(args.name).parts) > 1 else COHORTS / args.name
+    if (folder / cohort.CONFIG_NAME).exists():
+        print(f"{folder}: a cohort already exists here", file=sys.stderr)
+        return 1
+    cohort.create(folder, args.db_url)
+    print(f"cohort created in {folder} (gradebook: {cohort.db_url(folder)})")
+    return 0
+
+
+def _roster_import(args) -> int:
+    from servicecourse.roster import import_csv
+
+    learners, problems = import_csv(args.cohort, args.file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(learners)} learners imported or updated; {len(problems)} rows rejected")
+    return 1 if problems else 0
+
+
+def _release(args) -> int:
+    from tqdm import tqdm
+
+    from servicecourse import cohort
+    from servicecourse.paths import modules
+
+    api = cohort.api(args.cohort)
+    for module in tqdm(args.module or modules(), desc="releasing", unit="module"):
+        cohort.run(api.generate_assignment(module), f"generate_assignment {module}")
+    print(f"released to {Path(args.cohort) / 'release'}: hand these notebooks to the learners")
+    return 0
+
+
+def _collect(args) -> int:
+    from servicecourse.collect import collect
+
+    result = collect(args.cohort, args.source)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(result.placed)} notebooks collected; {len(result.problems)} problems")
+    return 0
+
+
+def _autograde(args) -> int:
+    from servicecourse.autograde import autograde_cohort
+
+    outcomes = autograde_cohort(args.cohort, args.workers, args.timeout)
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("graded", "flagged", "failed")}
+    for outcome in outcomes:
+        if outcome.reasons:
+            score = "" if outcome.score is None else f" ({outcome.score:g}/{outcome.max_score:g})"
+            print(f"{outcome.status:7} {outcome.learner} / {outcome.module}{score}: "
+                  + "; ".join(outcome.reasons))
+    print(f"summary: {counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed")
+    return 0
+
+
+def _feedback(args) -> int:
+    from servicecourse.feedback import generate_feedback
+
+    written, problems = generate_feedback(args.cohort)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(written)} feedback pages in {Path(args.cohort) / 'feedback'}")
+    return 0
+
+
+def _certificate(args) -> int:
+    from servicecourse.certificate import earned, verify, write
+
+    if args.cohort is None:
+        print("course certificate: --cohort is required", file=sys.stderr)
+        return 2
+    if args.code:
+        found = verify(args.cohort, args.code)
+        if found is None:
+            print(f"{args.code}: not a genuine certificate of this cohort", file=sys.stderr)
+            return 1
+        print(f"genuine: {found.name} ({found.learner}) completed the course on {found.date}")
+        return 0
+    paths = write(args.cohort, earned(args.cohort))
+    print(f"{len(paths)} certificates written to {Path(args.cohort) / 'certificates'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``course`` command."""
     top = argparse.ArgumentParser(prog="course", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="validate role-play scenario files",
-                                description="Validate scenario YAML files (or folders of them).")
-    check.add_argument("paths", nargs="+", help="scenario files or folders")
-    check.set_defaults(run=_check)
+    def command(group, name, run, help_text):
+        sub = group.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
 
-    report = commands.add_parser("report", help="write the completion CSV and chart of a cohort",
-                                 description="Read a cohort's nbgrader gradebook and write "
-                                             "completion.csv and completion.png.")
-    report.add_argument("--course-dir", required=True, type=Path, help="the cohort folder")
-    report.add_argument("--out", type=Path, help="output folder (default: COURSE_DIR/reports)")
+    def cohort_option(sub):
+        sub.add_argument("--cohort", required=True, type=_cohort_folder,
+                         help="the cohort: a name under cohorts/ or a folder path")
+
+    check = command(commands, "check", _check, "Validate role-play scenario files (or folders of them).")
+    check.add_argument("paths", nargs="+", help="scenario files or folders")
+
+    report = command(commands, "report", _report,
+                     "Read a cohort's gradebook; write completion.csv, completion.png and teams.csv.")
+    report.add_argument("--course-dir", "--cohort", required=True, type=_cohort_folder,
+                        help="the cohort folder (or name under cohorts/)")
+    report.add_argument("--out", type=Path, help="output folder (default: COHORT/reports)")
     report.add_argument("--pass-mark", type=float, default=0.7,
                         help="share of the maximum score needed to pass (default 0.7)")
-    report.set_defaults(run=_report)
 
-    demo = commands.add_parser("demo", help="create and grade a demo cohort, then report",
-                               description="Create a demo cohort of synthetic learners outside "
-                                           "git, autograde it with nbgrader and write its report.")
+    demo = command(commands, "demo", _demo, "Create a demo cohort of synthetic learners outside git, "
+                                            "autograde it with nbgrader and write its report.")
     demo.add_argument("--folder", type=Path, help="where to create it (default cohorts/demo)")
-    demo.set_defaults(run=_demo)
 
-    serve = commands.add_parser("serve", help="start the site, the Voila apps and JupyterLab",
-                                description="Serve the built site, the Voila apps and JupyterLab "
-                                            "(on the learner workspace) on localhost until Ctrl-C.")
+    serve = command(commands, "serve", _serve, "Serve the built site, the Voila apps and JupyterLab "
+                                               "(on the learner workspace) on localhost until Ctrl-C.")
     serve.add_argument("--site-port", type=int, default=8000)
     serve.add_argument("--apps-port", type=int, default=8866)
     serve.add_argument("--lab-port", type=int, default=8888)
-    serve.set_defaults(run=_serve)
+
+    cohort = commands.add_parser("cohort", help="run a cohort: new, roster, release, collect, "
+                                                "autograde, feedback",
+                                 description="Run a cohort of learners with nbgrader.")
+    steps = cohort.add_subparsers(dest="step", required=True)
+    new = command(steps, "new", _cohort_new, "Create a cohort folder (outside git) with its gradebook.")
+    new.add_argument("name", help="a name (created under cohorts/) or a folder path")
+    new.add_argument("--db-url", help="SQLAlchemy URL of the gradebook, e.g. "
+                                      "postgresql://user@host/db (default: SQLite in the folder)")
+    roster = steps.add_parser("roster", help="manage the roster", description="Manage the roster.")
+    roster_steps = roster.add_subparsers(dest="roster_step", required=True)
+    imports = command(roster_steps, "import", _roster_import,
+                      "Import learners from a CSV with columns id, first_name, last_name, email, team, "
+                      "start_date (YYYY-MM-DD). Bad rows are reported with their line; good rows are "
+                      "kept; re-importing updates learners by id.")
+    imports.add_argument("file", type=Path)
+    cohort_option(imports)
+    release = command(steps, "release", _release, "Generate every module's learner version into COHORT/release.")
+    cohort_option(release)
+    release.add_argument("--module", action="append", help="only this module (repeatable)")
+    collect = command(steps, "collect", _collect, "Collect hand-ins (nbgrader layout, flat notebooks or "
+                                                  "zips named after the learner) into COHORT/submitted.")
+    collect.add_argument("source", type=Path, help="folder of handed-in notebooks or zips")
+    cohort_option(collect)
+    autograde = command(steps, "autograde", _autograde, "Autograde every submission in parallel with "
+                                                        "nbgrader and print a summary.")
+    cohort_option(autograde)
+    autograde.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    autograde.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
+    feedback = command(steps, "feedback", _feedback, "Write an HTML feedback page per learner and module.")
+    cohort_option(feedback)
+
+    certificate = command(commands, "certificate", _certificate,
+                          "Write a printable certificate for every learner who passed every module "
+                          "(`course certificate --cohort C`), or check a certificate's code "
+                          "(`course certificate verify CODE --cohort C`).")
+    # Not required here: `verify` may take --cohort after its code (argparse checks it in _certificate).
+    certificate.add_argument("--cohort", type=_cohort_folder, help="the cohort: a name or a folder")
+    certificate.set_defaults(code=None)
+    actions = certificate.add_subparsers(dest="action")
+    check_code = command(actions, "verify", _certificate, "Check a certificate's verification code.")
+    check_code.add_argument("code", help="the code printed on the certificate, e.g. SC-1A2B-3C4D-5E6F")
+    check_code.add_argument("--cohort", type=_cohort_folder, default=argparse.SUPPRESS,
+                            help="the cohort that issued it")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``course`` command."""
+    """Run the ``course`` command; known problems are printed without a traceback."""
+    from servicecourse.cohort import CohortError
+    from servicecourse.roster import RosterError
+
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (CohortError, RosterError) as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

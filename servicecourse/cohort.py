@@ -11,6 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -50,6 +51,9 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
         course_config=str(REPO / CONFIG_NAME), root=str(folder),
         db_url=db_url or sqlite_url(folder)))
+    _venv_tools_on_path()
+    with Gradebook(db_url or sqlite_url(folder)):
+        pass  # creates the gradebook's tables now, so a bad database URL fails here
     return folder
 
 

@@ -1,6 +1,9 @@
 """Where the course's folders are: the repository root and what lives in it."""
 
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
@@ -9,6 +12,15 @@ SCENARIOS = REPO / "scenarios"
 COHORTS = REPO / "cohorts"  # private data: ignored by git
 
 
+
+@cache
+def due_days() -> dict[str, int]:
+    """Days after a learner's start date by which each module is due, in course order."""
+    return dict(yaml.safe_load((REPO / "course.yml").read_text())["modules"])
+
+
 def modules() -> list[str]:
-    """The graded modules, one folder each in ``solutions/``, in course order."""
-    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The graded modules, one folder each in ``solutions/``, in course order (course.yml)."""
+    found = {p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    order = list(due_days())
+    return sorted(found, key=lambda name: (order.index(name) if name in order else len(order), name))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from servicecourse import cohort
+from servicecourse import cohort, roster
 from servicecourse.charts import figure_png, plt
+from servicecourse.paths import due_days
 
 STATUSES = ("not started", "submitted", "needs manual grading", "failed", "passed")
 STATUS_COLOURS = {"not started": "#9e9e9e", "submitted": "#64b5f6",
@@ -33,6 +35,9 @@ class Row:
     score: float
     max_score: float
     status: str
+    team: str = ""
+    due: str = ""  # ISO date, from the learner's start date and course.yml; empty if unknown
+    overdue: bool = False
 
 
 def _status(submission, max_score: float, pass_mark: float) -> str:
@@ -41,10 +46,22 @@ def _status(submission, max_score: float, pass_mark: float) -> str:
     return "passed" if max_score and submission.score >= pass_mark * max_score else "failed"
 
 
-def completion(course_dir: str | Path, pass_mark: float = PASS_MARK) -> list[Row]:
-    """Every learner x module of a cohort, with score and completion status."""
+def _with_schedule(row: Row, learner: roster.Learner | None, today: date) -> Row:
+    if learner is None:
+        return row
+    due = (learner.start_date + timedelta(days=due_days().get(row.module, 0))
+           if learner.start_date else None)
+    late = bool(due and today > due and row.status in {"not started", "failed"})
+    return replace(row, team=learner.team, due=due.isoformat() if due else "", overdue=late)
+
+
+def completion(course_dir: str | Path, pass_mark: float = PASS_MARK,
+               today: date | None = None) -> list[Row]:
+    """Every learner x module of a cohort, with score, status, team, due date and overdue flag."""
     course_dir = Path(course_dir)
     submitted = course_dir / "submitted"
+    learners = roster.load(course_dir)
+    today = today or date.today()
     rows = []
     with Gradebook(cohort.db_url(course_dir)) as gradebook:
         modules = sorted(gradebook.assignments, key=lambda a: a.name)
@@ -61,7 +78,19 @@ def completion(course_dir: str | Path, pass_mark: float = PASS_MARK) -> list[Row
                     continue
                 rows.append(Row(student.id, name, module.name, float(submission.score), max_score,
                                 _status(submission, max_score, pass_mark)))
-    return rows
+    order = {module: index for index, module in enumerate(due_days())}
+    rows.sort(key=lambda r: (r.learner, order.get(r.module, len(order)), r.module))
+    return [_with_schedule(row, learners.get(row.learner), today) for row in rows]
+
+
+def team_totals(rows: list[Row]) -> dict[str, Counter]:
+    """Per team, how many learner-module pairs are in each status (and how many are overdue)."""
+    totals: dict[str, Counter] = {}
+    for row in rows:
+        counter = totals.setdefault(row.team or "(no team)", Counter())
+        counter[row.status] += 1
+        counter["overdue"] += row.overdue
+    return dict(sorted(totals.items()))
 
 
 def write_csv(rows: list[Row], path: str | Path) -> Path:
@@ -77,7 +106,9 @@ def write_csv(rows: list[Row], path: str | Path) -> Path:
 
 def completion_figure(rows: list[Row], title: str = "Completion by module"):
     """A stacked bar chart: how many learners are in each status, per module."""
-    modules = sorted({row.module for row in rows})
+    order = list(due_days())
+    modules = sorted({row.module for row in rows},
+                     key=lambda m: (order.index(m) if m in order else len(order), m))[::-1]
     counts = Counter((row.module, row.status) for row in rows)
     fig, ax = plt.subplots(figsize=(8.5, 0.5 * len(modules) + 1.6), dpi=100)
     left = [0] * len(modules)
@@ -94,10 +125,15 @@ def completion_figure(rows: list[Row], title: str = "Completion by module"):
 
 def write_report(course_dir: str | Path, out_dir: str | Path | None = None,
                  pass_mark: float = PASS_MARK) -> tuple[Path, Path, list[Row]]:
-    """Write ``completion.csv`` and ``completion.png`` for a cohort; return both paths and the rows."""
+    """Write ``completion.csv``, ``completion.png`` and ``teams.csv`` for a cohort; return the first two and the rows."""
     out_dir = Path(out_dir) if out_dir else Path(course_dir) / "reports"
     rows = completion(course_dir, pass_mark)
     csv_path = write_csv(rows, out_dir / "completion.csv")
     png_path = out_dir / "completion.png"
     png_path.write_bytes(figure_png(completion_figure(rows)))
+    with (out_dir / "teams.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["team", *STATUSES, "overdue"])
+        for team, counts in team_totals(rows).items():
+            writer.writerow([team, *(counts[s] for s in STATUSES), counts["overdue"]])
     return csv_path, png_path, rows

@@ -79,3 +79,39 @@ def graded_cohort(tmp_path_factory) -> Path:
                 nbformat.write(answer(notebook, given), target)
             cohort.run(api.autograde(module, learner), f"autograde {module} {learner}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server on localhost for the session; yields a factory of fresh databases."""
+    import glob
+    import itertools
+    import socket
+    import tempfile
+
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if not binaries:
+        pytest.fail("PostgreSQL is not installed (apt-get install postgresql)")
+    pg = Path(binaries[-1])
+    data = Path(tempfile.mkdtemp(prefix="course-pg-", dir="/tmp"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(data, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run(*as_postgres, str(pg / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "course",
+        cwd=data)
+    run(*as_postgres, str(pg / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
+        "-o", f"-h 127.0.0.1 -p {port} -k {data}", "start", cwd=data)
+    counter = itertools.count()
+
+    def new_database() -> str:
+        name = f"gradebook{next(counter)}"
+        run(str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "course", name)
+        return f"postgresql://course@127.0.0.1:{port}/{name}"
+
+    yield new_database
+    run(*as_postgres, str(pg / "pg_ctl"), "-D", str(data / "db"), "-m", "fast", "stop", cwd=data,
+        check=False)
+    shutil.rmtree(data, ignore_errors=True)

@@ -1,0 +1,63 @@
+"""Test vectors: every path through every scenario, played by the Python engine.
+
+The browser player (``book/_player/roleplay-player.js``) re-implements the engine in JavaScript.
+These vectors are what both must agree on: for each path, the choices taken, the beats visited,
+the ending reached, the SERVE score and profile, and the path code with its checksum.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from servicecourse.engine import Roleplay
+from servicecourse.scenario import Scenario, load_all
+
+MAX_DEPTH = 30      # a path longer than this is not followed (scenarios are short and acyclic)
+MAX_PATHS = 2000    # per scenario, so a scenario with loops cannot make the list endless
+
+
+def paths(scenario: Scenario, max_depth: int = MAX_DEPTH, max_paths: int = MAX_PATHS) -> list[list[int]]:
+    """The choice indices of every path from the start to an ending, depth-first, bounded."""
+    found: list[list[int]] = []
+
+    def walk(node: str, taken: list[int]) -> None:
+        if len(found) >= max_paths:
+            return
+        if node in scenario.endings:
+            found.append(taken)
+            return
+        if len(taken) >= max_depth:
+            return
+        for index, choice in enumerate(scenario.beats[node].choices):
+            walk(choice.next, taken + [index])
+
+    walk(scenario.start, [])
+    return found
+
+
+def vector(scenario: Scenario, choices: list[int]) -> dict:
+    """Play ``choices`` through the engine and return what it computed."""
+    play = Roleplay(scenario)
+    visited = []
+    for index in choices:
+        visited.append(play.beat.id)
+        play.choose(index)
+    return {
+        "choices": list(choices),
+        "beats": visited,
+        "ending": play.ending.id if play.ending else None,
+        "outcome": play.ending.outcome if play.ending else None,
+        "score": play.score,
+        "profile": play.profile,
+        "path_code": play.path_code,
+    }
+
+
+def scenario_vectors(scenario: Scenario, **bounds) -> list[dict]:
+    """A vector for every (bounded) path through one scenario."""
+    return [vector(scenario, choices) for choices in paths(scenario, **bounds)]
+
+
+def all_vectors(folder: str | Path | None = None, **bounds) -> dict[str, list[dict]]:
+    """Vectors for every scenario in ``folder`` (default ``scenarios/``), keyed by scenario id."""
+    return {sid: scenario_vectors(scenario, **bounds) for sid, scenario in load_all(folder).items()}

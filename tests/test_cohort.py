@@ -1,0 +1,226 @@
+"""Can a trainer run a whole cohort, on SQLite and on a real PostgreSQL server, with bad
+submissions in the batch, and get the same grades as plain sequential nbgrader?"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from bad_submissions import CASES, write_corpus
+from conftest import BIN, run
+from servicecourse import cohort
+from servicecourse.paths import modules
+from servicecourse.submissions import answer, solution_answers
+
+pytestmark = pytest.mark.slow
+DATA = Path(__file__).parent / "data"
+
+
+def course(*args: str, check: bool = True):
+    return run(str(BIN / "course"), *args, check=check)
+
+
+def _hand_ins(inbox: Path, release: Path, source: Path) -> None:
+    """What learners handed in: nbgrader layout, a flat file, a zip, and the bad corpus."""
+    def notebook(module, full=True, only=None):
+        answers = solution_answers(source / module / f"{module}.ipynb") if full else {}
+        if only is not None:
+            answers = {k: v for k, v in answers.items() if k in only}
+        return nbformat.writes(answer(release / module / f"{module}.ipynb", answers))
+
+    for module in modules():
+        target = inbox / "amara-okoye" / module / f"{module}.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_text(notebook(module))
+    (inbox / "grace-liu_serve_final.ipynb").write_text(notebook("serve", only={"best_reply", "beyond_the_fix"}))
+    with zipfile.ZipFile(inbox / "ben-carter_week2.zip", "w") as archive:
+        archive.writestr("work/serve.ipynb", notebook("serve"))
+        archive.writestr("work/culture.ipynb", notebook("culture", full=False))
+    (inbox / "notes.txt").write_text("not a submission")
+    write_corpus(inbox, release / "serve" / "serve.ipynb", source / "serve" / "serve.ipynb",
+                 release / "culture" / "culture.ipynb")
+    shutil.rmtree(inbox / "good-learner")
+
+
+def _grades(db_url: str) -> dict[tuple[str, str, str], float | None]:
+    """What autograding gave each cell (manual grades left out: trainers add those later)."""
+    with Gradebook(db_url) as gradebook:
+        return {(s.student.id, a.name, g.name): g.auto_score for a in gradebook.assignments
+                for s in a.submissions for n in s.notebooks for g in n.grades}
+
+
+def _pipeline(root: Path, db_url: str | None) -> SimpleNamespace:
+    folder = root / "cohort"
+    course("cohort", "new", str(folder), *(["--db-url", db_url] if db_url else []))
+    roster = course("cohort", "roster", "import", str(DATA / "roster.csv"), "--cohort", str(folder), check=False)
+    course("cohort", "release", "--cohort", str(folder))
+    _hand_ins(root / "inbox", folder / "release", folder / "source")
+    collected = course("cohort", "collect", str(root / "inbox"), "--cohort", str(folder))
+    graded = course("cohort", "autograde", "--cohort", str(folder), "--timeout", "5")
+    with Gradebook(cohort.db_url(folder)) as gradebook:  # the trainer grades Amara's reflections
+        for module in modules():
+            for notebook in gradebook.find_submission(module, "amara-okoye").notebooks:
+                for grade in notebook.grades:
+                    if grade.auto_score is None:
+                        grade.manual_score, grade.needs_manual_grade = grade.max_score, False
+        gradebook.db.commit()
+    course("cohort", "feedback", "--cohort", str(folder))
+    course("report", "--cohort", str(folder))
+    certificates = course("certificate", "--cohort", str(folder))
+    return SimpleNamespace(folder=folder, roster=roster, collected=collected, graded=graded,
+                           certificates=certificates, grades=_grades(cohort.db_url(folder)))
+
+
+@pytest.fixture(scope="module")
+def pipelines(tmp_path_factory, postgres):
+    """The whole cohort pipeline, once on SQLite and once on PostgreSQL."""
+    return {"sqlite": _pipeline(tmp_path_factory.mktemp("sqlite"), None),
+            "postgresql": _pipeline(tmp_path_factory.mktemp("postgresql"), postgres())}
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory):
+    """The good hand-ins alone, graded by plain `nbgrader autograde`, one module after the other."""
+    root = tmp_path_factory.mktemp("sequential")
+    folder = cohort.create(root / "cohort")
+    api = cohort.api(folder)
+    for module in modules():
+        cohort.run(api.generate_assignment(module), module)
+    _hand_ins(root / "inbox", folder / "release", folder / "source")
+    for case in CASES:
+        shutil.rmtree(root / "inbox" / case)
+    course("cohort", "collect", str(root / "inbox"), "--cohort", str(folder))
+    for module in modules():
+        run(str(BIN / "nbgrader"), "autograde", module, cwd=folder)
+    return _grades(cohort.db_url(folder))
+
+
+KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_roster_import_keeps_good_rows_and_names_each_bad_line(pipelines, kind):
+    result = pipelines[kind].roster
+    assert result.returncode == 1
+    for line, reason in [(4, "not an email address"), (5, "already on line 2"),
+                         (6, "is not a date"), (7, "'id' is empty")]:
+        assert f"roster.csv: line {line}: " in result.stderr and reason in result.stderr
+    assert "3 learners imported" in result.stdout
+    with Gradebook(cohort.db_url(pipelines[kind].folder)) as gradebook:
+        assert {"amara-okoye", "ben-carter", "grace-liu"} <= {s.id for s in gradebook.students}
+
+
+def test_reimporting_a_roster_updates_and_never_duplicates(pipelines, tmp_path):
+    folder = pipelines["sqlite"].folder
+    changed = tmp_path / "roster.csv"
+    changed.write_text("id,first_name,last_name,email,team,start_date\n"
+                       "ben-carter,Benjamin,Carter,ben.carter@example.com,Billing,2026-11-20\n")
+    course("cohort", "roster", "import", str(changed), "--cohort", str(folder))
+    roster_rows = (folder / "roster.csv").read_text().splitlines()
+    assert sum(row.startswith("ben-carter,") for row in roster_rows) == 1
+    assert "ben-carter,Benjamin," in (folder / "roster.csv").read_text()
+    with Gradebook(cohort.db_url(folder)) as gradebook:
+        assert gradebook.find_student("ben-carter").first_name == "Benjamin"
+        assert len(gradebook.students) == len({s.id for s in gradebook.students})
+
+
+def test_a_roster_without_a_required_column_is_refused_by_name(pipelines):
+    result = course("cohort", "roster", "import", str(DATA / "roster-missing-column.csv"),
+                    "--cohort", str(pipelines["sqlite"].folder), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "roster-missing-column.csv: missing column(s) team" in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_collect_places_every_kind_of_hand_in_and_reports_the_rest(pipelines, kind):
+    p = pipelines[kind]
+    submitted = p.folder / "submitted"
+    assert (submitted / "grace-liu" / "serve" / "serve.ipynb").is_file()
+    assert (submitted / "ben-carter" / "culture" / "culture.ipynb").is_file()
+    assert len(list((submitted / "amara-okoye").iterdir())) == len(modules())
+    assert "notes.txt: not a notebook or a zip archive; skipped" in p.collected.stderr
+
+
+EXPECTED = {  # case -> (status, words of the reason)
+    "loops-forever": ("flagged", "ran past the time limit"),
+    "prints-50mb": ("flagged", "MB of output"),
+    "kills-kernel": ("failed", "the kernel died"),
+    "edits-test-cell": ("flagged", "locked cell 'best_reply_correct' was edited"),
+    "deletes-test-cell": ("flagged", "cell 'classify_statements_correct' was deleted"),
+    "reads-gradebook": ("flagged", "reaches for the grading files"),
+    "not-json": ("failed", "not a valid notebook"),
+    "wrong-module": ("failed", "the notebook of module 'culture', not 'serve'"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_bad_submission_is_flagged_or_failed_with_its_reason(pipelines, kind):
+    summary = pipelines[kind].graded.stdout
+    for case, (status, reason) in EXPECTED.items():
+        line = next((l for l in summary.splitlines() if f" {case} / serve" in l), "")
+        assert line.startswith(status) and reason in line, (case, summary)
+    assert f"{len(modules()) + 3} graded" in summary.splitlines()[-1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_submissions_earn_nothing_they_did_not_answer(pipelines, kind):
+    grades = pipelines[kind].grades
+    assert grades[("edits-test-cell", "serve", "best_reply_correct")] == 0  # the real test ran
+    assert grades[("deletes-test-cell", "serve", "classify_statements_correct")] == 0
+    assert grades[("prints-50mb", "serve", "best_reply_correct")] == 2
+    assert not any(learner in {"kills-kernel", "not-json", "wrong-module"} for learner, _, _ in grades)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_parallel_grades_equal_plain_sequential_nbgrader(pipelines, sequential, kind):
+    good = {key: score for key, score in pipelines[kind].grades.items() if key[0] not in CASES}
+    assert good == sequential and len(good) > 30
+
+
+def test_sqlite_and_postgresql_give_the_same_grades(pipelines):
+    assert pipelines["sqlite"].grades == pipelines["postgresql"].grades
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_feedback_pages_are_written_per_learner_and_module(pipelines, kind):
+    page = pipelines[kind].folder / "feedback" / "grace-liu" / "serve" / "serve.html"
+    assert page.is_file() and "best_reply" in page.read_text()
+    assert len(list((pipelines[kind].folder / "feedback" / "amara-okoye").iterdir())) == len(modules())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_report_gives_statuses_due_dates_overdue_and_teams(pipelines, kind):
+    import csv
+
+    folder = pipelines[kind].folder
+    with (folder / "reports" / "completion.csv").open() as handle:
+        rows = {(r["learner"], r["module"]): r for r in csv.DictReader(handle)}
+    assert all(rows[("amara-okoye", m)]["status"] == "passed" for m in modules())
+    grace = rows[("grace-liu", "serve")]
+    assert grace["status"] == "failed" and grace["team"] == "IT support"
+    assert grace["due"] == "2026-10-25" and grace["overdue"] == "True"
+    assert rows[("ben-carter", "capstone")]["overdue"] == "False"  # started three days ago
+    teams = (folder / "reports" / "teams.csv").read_text()
+    assert teams.splitlines()[0].startswith("team,not started,submitted,needs manual grading,failed,passed,overdue")
+    assert "Front desk," in teams and "IT support," in teams
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_certificate_for_each_learner_who_passed_everything_and_its_code_verifies(pipelines, kind):
+    folder = pipelines[kind].folder
+    assert "1 certificates written" in pipelines[kind].certificates.stdout
+    page = (folder / "certificates" / "amara-okoye.html").read_text()
+    assert "Amara Okoye" in page
+    code = page.split('class="code">')[1].split("<")[0]
+    ok = course("certificate", "verify", code, "--cohort", str(folder))
+    assert "genuine: Amara Okoye" in ok.stdout
+    forged = course("certificate", "verify", code[:-1] + ("0" if code[-1] != "0" else "1"),
+                    "--cohort", str(folder), check=False)
+    assert forged.returncode == 1 and "not a genuine certificate" in forged.stderr
+    assert not (folder / "certificates" / "grace-liu.html").exists()

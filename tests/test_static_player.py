@@ -1,0 +1,347 @@
+"""Can every role-play be played on the static site, with no server, no kernel and no other host?
+
+The browser player (book/_player/roleplay-player.js) re-implements the engine in JavaScript, so
+the first tests run its engine in Node on the Python engine's vectors (every path of every
+scenario) and demand identical results. The browser tests then play the built site in Chromium.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import json
+import re
+import shutil
+import subprocess
+import threading
+from fractions import Fraction
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from servicecourse.engine import Roleplay
+from servicecourse.paths import REPO
+from servicecourse.scenario import load_all, load_by_id
+from servicecourse.serve import DIMENSIONS, LABELS
+from servicecourse.static import scenario_data, scenario_html, scenario_json
+from servicecourse.vectors import all_vectors
+from servicecourse.widget import _score_text
+
+PLAYER = REPO / "book" / "_player" / "roleplay-player.js"
+NODE = shutil.which("node") or "/usr/bin/node"
+browser = [pytest.mark.slow, pytest.mark.browser]
+
+# Plays every vector through the JavaScript engine, exactly as the page's player drives it.
+_NODE_RUNNER = r"""
+const fs = require("fs");
+const engine = require(process.argv[1]);
+const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const out = { scenarios: {} };
+for (const [id, entry] of Object.entries(input.scenarios)) {
+  const scenario = JSON.parse(entry.json);          // the very text a page embeds
+  out.scenarios[id] = entry.vectors.map((vector) => {
+    const play = new engine.Roleplay(scenario);
+    const beats = [], scoreTexts = [];
+    for (const index of vector.choices) {
+      beats.push(play.node);
+      scoreTexts.push(engine.scoreText(scenario, play.choose(index).score));
+    }
+    const ending = play.ending();
+    return {
+      choices: vector.choices, beats: beats,
+      ending: ending ? play.node : null, outcome: ending ? ending.outcome : null,
+      score: play.score(), profile: play.profile(), path_code: play.pathCode(),
+      score_texts: scoreTexts, profile_text: engine.profileText(scenario, play.profile()),
+    };
+  });
+}
+out.sha256 = input.sha256.map(engine.sha256Hex);
+out.signed1 = input.signed1.map(engine.formatSigned1);
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def _profile_text(profile: dict[str, float]) -> str:
+    """The chart's text alternative, worded as widget.py words the Voila chart's alt text."""
+    return "SERVE profile, mean score per choice: " + ", ".join(
+        f"{LABELS[d]} {value:+.1f}" for d, value in profile.items())
+
+
+@pytest.fixture(scope="module")
+def node_results(tmp_path_factory):
+    """What the Python engine computes (vectors) and what the JS engine computes on the same paths."""
+    if not Path(NODE).exists():
+        pytest.fail("node is not installed: the static player's engine cannot be checked")
+    scenarios = load_all()
+    vectors = all_vectors()
+    sha_inputs = ["", "abc", "a" * 55, "b" * 56, "c" * 64, "d" * 1000, "caf\u00e9 \u2603 \U0001f600",
+                  *(v["path_code"].rsplit("/", 1)[0] for vs in vectors.values() for v in vs)]
+    signed_inputs = sorted({float(Fraction(k, n)) for n in range(1, 25) for k in range(-2 * n, 2 * n + 1)})
+    data = {"scenarios": {sid: {"json": scenario_json(scenarios[sid]), "vectors": vectors[sid]}
+                          for sid in scenarios},
+            "sha256": sha_inputs, "signed1": signed_inputs}
+    source = tmp_path_factory.mktemp("vectors") / "vectors.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = subprocess.run([NODE, "-e", _NODE_RUNNER, str(PLAYER), str(source)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return scenarios, vectors, sha_inputs, signed_inputs, json.loads(result.stdout)
+
+
+def test_vectors_cover_every_scenario_and_every_path_ends(node_results):
+    scenarios, vectors, *_ = node_results
+    assert set(vectors) == set(scenarios) and all(vectors.values())
+    for sid, cases in vectors.items():
+        assert all(case["ending"] in scenarios[sid].endings for case in cases)
+        assert len({tuple(case["choices"]) for case in cases}) == len(cases)
+    call_centre = {tuple(c["choices"]): c for c in vectors["serve-call-centre"]}
+    assert call_centre[(0, 0, 0, 0)]["path_code"] == "serve-call-centre/AAAA/257c"
+
+
+def test_the_js_engine_matches_the_python_engine_on_every_path(node_results):
+    scenarios, vectors, _, _, js = node_results
+    assert set(js["scenarios"]) == set(vectors)
+    for sid, cases in vectors.items():
+        played = js["scenarios"][sid]
+        assert len(played) == len(cases), sid
+        for expected, got in zip(cases, played):
+            play = Roleplay(scenarios[sid])
+            texts = [_score_text(play.choose(i).score) for i in expected["choices"]]
+            for key in ("choices", "beats", "ending", "outcome", "score", "path_code"):
+                assert got[key] == expected[key], (sid, expected["choices"], key)
+            # Same floats, bit for bit: both divide the same integers in IEEE doubles.
+            assert list(got["profile"]) == list(DIMENSIONS)
+            assert all(got["profile"][d] == expected["profile"][d] for d in DIMENSIONS)
+            assert got["score_texts"] == texts, (sid, expected["choices"])
+            assert got["profile_text"] == _profile_text(expected["profile"]), (sid, expected["choices"])
+
+
+def test_the_js_sha256_and_number_format_match_python(node_results):
+    import hashlib
+
+    *_, sha_inputs, signed_inputs, js = node_results
+    assert js["sha256"] == [hashlib.sha256(text.encode()).hexdigest() for text in sha_inputs]
+    # The chart's numbers round as Python's format does (half to even), e.g. 1.25 -> +1.2.
+    assert js["signed1"] == [f"{value:+.1f}" for value in signed_inputs]
+
+
+def _embedded(fragment: str) -> str:
+    match = re.search(r'<script type="application/json" class="serve-scenario-data">(.*?)</script>',
+                      fragment, re.S)
+    assert match, "no scenario data in the fallback"
+    return match.group(1)
+
+
+def test_the_fallback_carries_the_whole_scenario_as_json():
+    for scenario in load_all().values():
+        fragment = scenario_html(scenario)
+        assert json.loads(_embedded(fragment)) == scenario_data(scenario)
+        data = scenario_data(scenario)
+        assert data["beats"].keys() == scenario.beats.keys() and data["endings"].keys() == scenario.endings.keys()
+        assert [d["id"] for d in data["dimensions"]] == list(DIMENSIONS)
+        # The no-JavaScript fallback is still there: the opening, its options and the play link.
+        opening = scenario.beats[scenario.start]
+        assert html.escape(opening.text) in fragment
+        assert all(html.escape(c.text) in fragment for c in opening.choices)
+        assert f"roleplay.ipynb?scenario={scenario.id}" in fragment
+
+
+def test_scenario_text_cannot_break_out_of_the_script_element():
+    base = load_by_id("serve-call-centre")
+    hostile = dataclasses.replace(base, title="</script><script>alert(1)</script>",
+                                  expert="<!-- & </SCRIPT > \u2028")
+    fragment = scenario_html(hostile)
+    assert fragment.lower().count("</script") == 1 and "<!--" not in fragment
+    assert "<script>alert" not in fragment and "<button" not in fragment
+    data = json.loads(_embedded(fragment))
+    assert data["title"] == hostile.title and data["expert"] == hostile.expert
+
+
+# ------------------------------------------------------------------ the built site in Chromium ---
+
+# Pre-existing and not the player's: Sphinx 7.4 writes sphinx-thebe's inline configuration script
+# twice on every page, so the browser reports the second `const THEBE_JS_URL` as a redeclaration.
+_KNOWN_SITE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+_LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        # The site has no favicon; the browser asks for one by itself. Not a page request.
+        if self.path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """The built site served by a plain static file server on 127.0.0.1 (no kernel, no app)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+class _Watch:
+    """Records a page's requests that leave this machine and its console errors."""
+
+    def __init__(self, page, allow_file: bool = False):
+        self.allow_file = allow_file
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", lambda m: m.type == "error" and self._error(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self._error(f"pageerror: {e}"))
+
+    def _request(self, request):
+        url = urlparse(request.url)
+        if url.scheme in {"data", "blob", "about"}:
+            return
+        if url.scheme == "file" and self.allow_file:
+            return
+        if url.scheme not in {"http", "https", "ws", "wss"} or url.hostname not in _LOCAL_HOSTS:
+            self.external.append(request.url)
+
+    def _error(self, text: str):
+        if not any(known in text for known in _KNOWN_SITE_ERRORS):
+            self.errors.append(text)
+
+
+def _focused(page, selector: str) -> bool:
+    return page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def _tab_to(page, selector: str, limit: int = 400) -> int:
+    """Press Tab until the focused element matches ``selector``; return how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if _focused(page, selector):
+            return presses
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_learner_plays_a_roleplay_with_the_keyboard_alone(site_url, chromium, tmp_path):
+    scenario = load_by_id("serve-call-centre")
+    play = Roleplay(scenario)
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    watch = _Watch(page)
+    page.goto(f"{site_url}/book/serve.html")
+    player = page.locator('.serve-roleplay-static[data-scenario="serve-call-centre"]')
+    assert "serve-player" in player.get_attribute("class")
+    first = 'div[data-scenario="serve-call-centre"] button.serve-choice'
+    assert player.locator("button.serve-choice").count() == len(play.beat.choices)
+
+    # From the top of the page, Tab alone reaches the first choice, with a visible focus ring.
+    _tab_to(page, first)
+    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert ring[0] != "none" and ring[1] >= 2, ring
+
+    feedback = player.locator(".serve-feedback")
+    assert feedback.get_attribute("aria-live") == "polite"
+    while not play.finished:
+        assert _focused(page, first)
+        assert _squash(page.evaluate("document.activeElement.textContent")) == _squash(play.beat.choices[0].text)
+        page.keyboard.press("Enter")
+        choice = play.choose(0)
+        assert _squash(choice.feedback) in _squash(feedback.inner_text())
+        assert f"SERVE: {_score_text(choice.score)}" in feedback.inner_text()
+        if not play.finished:
+            # Focus moves to the next prompt: what the other person says now.
+            assert _focused(page, 'div[data-scenario="serve-call-centre"] .serve-prompt')
+            assert _squash(play.beat.text) in _squash(page.evaluate("document.activeElement.innerText"))
+            page.keyboard.press("Tab")
+
+    # The debrief: ending, path with feedback, expert advice, path code, chart, play again.
+    assert _focused(page, 'div[data-scenario="serve-call-centre"] .serve-ending')
+    ending = player.locator(".serve-ending").inner_text()
+    assert play.ending.title in ending and play.ending.outcome in ending
+    assert player.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c" == play.path_code
+    steps = player.locator("ol.serve-path > li")
+    assert steps.count() == len(play.history)
+    for number, step in enumerate(play.history):
+        text = _squash(steps.nth(number).inner_text())
+        assert _squash(step.choice.text) in text and _squash(step.choice.feedback) in text
+    assert _squash(scenario.expert) in _squash(player.inner_text())
+    chart = player.locator("svg.serve-profile-chart")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("title").text_content() == _profile_text(play.profile)
+    assert chart.locator("rect.serve-bar").count() == sum(1 for v in play.profile.values() if v)
+    assert "roleplay.ipynb?scenario=serve-call-centre" in player.locator("a.serve-play-link").get_attribute("href")
+    page.screenshot(path=str(tmp_path / "debrief.png"), full_page=True)
+
+    # "Play again" with the Space bar: back to the opening, focus on it, feedback cleared.
+    _tab_to(page, 'div[data-scenario="serve-call-centre"] button.serve-replay', limit=10)
+    page.keyboard.press("Space")
+    play.restart()
+    assert _focused(page, 'div[data-scenario="serve-call-centre"] .serve-prompt')
+    assert _squash(play.beat.text) in _squash(page.evaluate("document.activeElement.innerText"))
+    assert player.locator("button.serve-choice").count() == len(play.beat.choices)
+    assert feedback.inner_text().strip() == "" and player.locator(".serve-debrief").count() == 0
+
+    assert watch.external == [] and watch.errors == []
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_chapter_turns_each_roleplay_into_a_player(site_url, chromium):
+    page = chromium.new_page()
+    watch = _Watch(page)
+    players = 0
+    for name in _toc_files():
+        embedded = re.findall(r'roleplay\("([^"]+)"\)', (REPO / f"{name}.md").read_text())
+        page.goto(f"{site_url}/{name}.html")
+        page.wait_for_load_state("load")
+        previews = page.locator(".serve-roleplay-static")
+        assert [previews.nth(i).get_attribute("data-scenario") for i in range(previews.count())] == embedded
+        for i in range(previews.count()):
+            preview = previews.nth(i)
+            scenario = load_by_id(embedded[i])
+            assert "serve-player" in preview.get_attribute("class"), (name, embedded[i])
+            buttons = preview.locator("button.serve-choice")
+            assert buttons.count() == len(scenario.beats[scenario.start].choices), (name, embedded[i])
+            players += 1
+        assert watch.external == [], name
+        assert watch.errors == [], name
+    assert players > 0
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromium):
+    """Opened as file://, with no web server at all, a role-play still plays to its path code."""
+    page = chromium.new_page()
+    watch = _Watch(page, allow_file=True)
+    page.goto((built_site / "book" / "serve.html").as_uri())
+    player = page.locator('.serve-roleplay-static[data-scenario="serve-call-centre"]')
+    for _ in range(20):
+        if player.locator(".serve-path-code").count():
+            break
+        player.locator("button.serve-choice").first.click()
+    assert player.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c"
+    assert watch.external == [] and watch.errors == []
+    page.close()
