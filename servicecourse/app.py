@@ -13,9 +13,17 @@ from servicecourse.widget import RoleplayWidget
 
 
 def requested_scenario() -> str | None:
-    """The ``scenario`` query parameter of the page that started this kernel, if any."""
-    query = parse_qs(os.environ.get("QUERY_STRING", ""))
-    return (query.get("scenario") or [None])[0]
+    """The ``scenario`` query parameter of the page, if any.
+
+    With Voila's preheated kernels the notebook runs before anyone asks for it; Voila's
+    ``get_query_string`` then waits here for the visitor's request (elsewhere it returns at once).
+    """
+    try:
+        from voila.utils import get_query_string
+        query = get_query_string() or ""
+    except ImportError:  # not under Voila
+        query = os.environ.get("QUERY_STRING", "")
+    return (parse_qs(query).get("scenario") or [None])[0]
 
 
 def roleplay_app(initial: str | None = None) -> widgets.VBox:
@@ -31,7 +39,8 @@ def roleplay_app(initial: str | None = None) -> widgets.VBox:
     stage = widgets.VBox()
 
     def show(_=None):
-        stage.children = [RoleplayWidget(scenarios[picker.value])]
+        # Its title is an h2, under the app's h1.
+        stage.children = [RoleplayWidget(scenarios[picker.value], heading_level=2)]
 
     picker.observe(show, names="value")
     show()

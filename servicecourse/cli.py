@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
+
+from sqlalchemy.exc import SAWarning
 
 from servicecourse.scenario import ScenarioError, load_scenario
 
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     from servicecourse.cohort import CohortError
     from servicecourse.roster import RosterError
 
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own autoflush notices
     args = parser().parse_args(argv)
     try:
         return args.run(args)

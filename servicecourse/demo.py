@@ -7,26 +7,30 @@ blank notebook and some never start. Reflections of a few learners are graded as
 from __future__ import annotations
 
 import shutil
+import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
-from servicecourse import cohort
+from servicecourse import cohort, roster
+from servicecourse.autograde import autograde_cohort
 from servicecourse.paths import COHORTS, modules
 from servicecourse.submissions import answer, solution_answers
 
-# (id, first name, last name, how they did): complete, partial, blank or missing.
+# (id, first name, last name, team, days since start, how they did): complete, partial, blank
+# or missing. Start dates count back from today, so some modules are overdue and some are not.
 LEARNERS = [
-    ("amara-okoye", "Amara", "Okoye", "complete"),
-    ("ben-carter", "Ben", "Carter", "complete"),
-    ("chloe-martin", "Chloé", "Martin", "partial"),
-    ("dev-patel", "Dev", "Patel", "complete"),
-    ("elena-rossi", "Elena", "Rossi", "blank"),
-    ("farid-haddad", "Farid", "Haddad", "missing"),
-    ("grace-liu", "Grace", "Liu", "partial"),
-    ("hugo-silva", "Hugo", "Silva", "missing"),
+    ("amara-okoye", "Amara", "Okoye", "Front desk", 35, "complete"),
+    ("ben-carter", "Ben", "Carter", "Billing", 35, "complete"),
+    ("chloe-martin", "Chloé", "Martin", "Billing", 20, "partial"),
+    ("dev-patel", "Dev", "Patel", "IT support", 12, "complete"),
+    ("elena-rossi", "Elena", "Rossi", "Front desk", 20, "blank"),
+    ("farid-haddad", "Farid", "Haddad", "IT support", 30, "missing"),
+    ("grace-liu", "Grace", "Liu", "Front desk", 8, "partial"),
+    ("hugo-silva", "Hugo", "Silva", "Billing", 2, "missing"),
 ]
 GRADED_BY_TRAINER = {"amara-okoye", "ben-carter", "chloe-martin"}
 
@@ -60,6 +64,20 @@ def _grade_reflections(folder: Path, learners: set[str]) -> None:
         gradebook.db.commit()
 
 
+def _import_roster(folder: Path) -> None:
+    """Import the synthetic learners the way a trainer imports a real roster."""
+    today = date.today()
+    lines = ["id,first_name,last_name,email,team,start_date"] + [
+        f"{learner},{first},{last},{learner}@example.com,{team},{today - timedelta(days=days)}"
+        for learner, first, last, team, days, _ in LEARNERS]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "roster.csv"
+        path.write_text("\n".join(lines) + "\n")
+        _, problems = roster.import_csv(folder, path)
+    if problems:  # the demo roster is ours: any problem is a bug
+        raise RuntimeError("demo roster rejected: " + "; ".join(problems))
+
+
 def build(folder: str | Path | None = None) -> Path:
     """Create (afresh) the demo cohort and autograde it; return its folder."""
     folder = Path(folder) if folder else COHORTS / "demo"
@@ -67,18 +85,14 @@ def build(folder: str | Path | None = None) -> Path:
         shutil.rmtree(folder)
     cohort.create(folder)
     api = cohort.api(folder)
-    with Gradebook(cohort.db_url(folder)) as gradebook:
-        for learner, first, last, _ in LEARNERS:
-            gradebook.update_or_create_student(learner, first_name=first, last_name=last,
-                                               email=f"{learner}@example.com")
-    jobs = []
-    for module in modules():
+    _import_roster(folder)
+    for module in tqdm(modules(), desc="releasing the demo modules", unit="module"):
         cohort.run(api.generate_assignment(module), f"generate_assignment {module}")
-        for learner, _, _, how in LEARNERS:
+        for learner, *_, how in LEARNERS:
             if how != "missing":
                 _submit(folder, module, learner, how)
-                jobs.append((module, learner))
-    for module, learner in tqdm(jobs, desc="autograding the demo cohort", unit="notebook"):
-        cohort.run(api.autograde(module, learner), f"autograde {module} for {learner}")
+    failed = [o for o in autograde_cohort(folder) if o.status == "failed"]
+    if failed:
+        raise RuntimeError(f"demo submissions failed to grade: {failed}")
     _grade_reflections(folder, GRADED_BY_TRAINER)
     return folder

@@ -64,6 +64,8 @@ def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888) ->
 The service-culture course is running (logs in {logs}):
   course site (read the chapters):   http://127.0.0.1:{site_port}/
   role-play app (Voila):             http://127.0.0.1:{apps_port}/voila/render/roleplay.ipynb
+  HR dashboard (Voila):              http://127.0.0.1:{apps_port}/voila/render/dashboard.ipynb
+  trainer debrief (Voila):           http://127.0.0.1:{apps_port}/voila/render/debrief.ipynb
   exercises (JupyterLab):            http://127.0.0.1:{lab_port}/lab?token={token}
   demo cohort report:                {REPO / 'cohorts' / 'demo' / 'reports' / 'completion.csv'}
 Press Ctrl-C to stop.""", flush=True)

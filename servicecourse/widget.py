@@ -36,13 +36,17 @@ def _score_text(score: dict[str, int]) -> str:
 class RoleplayWidget(widgets.VBox):
     """Plays one scenario: choices as buttons, feedback after each, a debrief at the end."""
 
-    def __init__(self, scenario: Scenario, **kwargs):
+    def __init__(self, scenario: Scenario, heading_level: int = 3, **kwargs):
         super().__init__(**kwargs)
         self.add_class("serve-roleplay")
         self.play = Roleplay(scenario)
+        # The title is a heading one level below the page's (h3 under a chapter's h2 section, h2
+        # in the Voila app under its h1); the debrief's headings one level below the title.
+        self.heading_level = max(1, min(heading_level, 5))
+        level = self.heading_level
         self.header = widgets.HTML(
             _STYLE
-            + f"<h3>{html.escape(scenario.title)}</h3>"
+            + f"<h{level}>{html.escape(scenario.title)}</h{level}>"
             f"<p><em>You are: {html.escape(scenario.role)}.</em> {html.escape(scenario.setting)}</p>"
         )
         self.feedback = widgets.HTML()
@@ -97,11 +101,12 @@ class RoleplayWidget(widgets.VBox):
             f"<li><strong>{html.escape(step.choice.text)}</strong><br>"
             f"{html.escape(step.choice.feedback)}</li>" for step in play.history
         )
+        h = f"h{self.heading_level + 1}"
         summary = widgets.HTML(
-            f'<h4 class="serve-ending">Ending: {html.escape(ending.title)} ({ending.outcome})</h4>'
+            f'<{h} class="serve-ending">Ending: {html.escape(ending.title)} ({ending.outcome})</{h}>'
             f"<p>{html.escape(ending.text)}</p>"
-            f"<h4>Your path</h4><ol>{steps}</ol>"
-            f"<h4>What an expert would do</h4><p>{html.escape(play.scenario.expert)}</p>"
+            f"<{h}>Your path</{h}><ol>{steps}</ol>"
+            f"<{h}>What an expert would do</{h}><p>{html.escape(play.scenario.expert)}</p>"
             f'<p>Your path code: <code class="serve-path-code">{play.path_code}</code> '
             f"(an exercise may ask you for it)</p>"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -115,3 +116,44 @@ def postgres(tmp_path_factory):
     run(*as_postgres, str(pg / "pg_ctl"), "-D", str(data / "db"), "-m", "fast", "stop", cwd=data,
         check=False)
     shutil.rmtree(data, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def voila_server(config_dir: Path, **env: str):
+    """A real Voila server on localhost serving apps/ exactly as `course serve` starts it
+    (preheated kernels), with no Jupyter config from this machine; yields its base URL."""
+    import time
+    import urllib.request
+
+    from servicecourse.launch import voila_command
+
+    port = free_port()
+    server = subprocess.Popen(
+        voila_command(port), cwd=REPO,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(config_dir),
+             "JUPYTER_CONFIG_DIR": str(config_dir), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            server.kill()
+            pytest.fail(f"voila did not start:\n{server.stdout.read().decode()}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

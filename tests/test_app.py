@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 import urllib.request
 
 import pytest
 
-from conftest import BIN
-from servicecourse.paths import REPO
+from conftest import voila_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
-    """A real Voila server on localhost serving apps/, with no config from this machine."""
-    port = _free_port()
-    config = tmp_path_factory.mktemp("jupyter-config")
-    server = subprocess.Popen(
-        [str(BIN / "voila"), str(REPO / "apps"), f"--port={port}", "--no-browser",
-         "--Voila.ip=127.0.0.1"],
-        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(config), "JUPYTER_CONFIG_DIR": str(config)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        server.kill()
-        pytest.fail(f"voila did not start:\n{server.stdout.read().decode()}")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    """The apps served by a real Voila, as `course serve` starts them (preheated kernels)."""
+    with voila_server(tmp_path_factory.mktemp("jupyter-config")) as url:
+        yield url
 
 
 def test_the_served_app_shows_no_source_code(voila):

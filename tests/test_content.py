@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 from servicecourse.articles import ARTICLES
 from servicecourse.engine import Roleplay

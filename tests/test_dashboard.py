@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import io
-import socket
-import subprocess
-import time
-import urllib.request
 from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN
+from conftest import voila_server
 from servicecourse import dashboard
 from servicecourse.dashboard import (NO_TEAM, csv_link, csv_text, learners_table, list_cohorts,
                                      overdue, overdue_by_learner, read_roster, rows_by_team, teams)
-from servicecourse.paths import REPO
 from servicecourse.report import Row, write_csv
 from servicecourse.roster import Learner
 
@@ -211,7 +205,7 @@ def test_the_demo_cohort_dashboard_shows_teams_learners_and_overdue(demo_cohort)
     assert team_picker.options == ("All teams", "Billing", "Call centre", "Front desk", NO_TEAM)
     page = app.children[2].value
     learners = page.split("<h2>Learners")[1]
-    assert all(f"{first} {last}" in learners for _, first, last, _ in LEARNERS)
+    assert all(f"{first} {last}" in learners for _, first, last, *_ in LEARNERS)
     rows = completion(demo_cohort)
     late = overdue(rows, date.today())
     assert {(o.learner, o.module) for o in late} == {(r.learner, r.module) for r in rows if r.overdue}
@@ -226,42 +220,10 @@ def test_the_demo_cohort_dashboard_shows_teams_learners_and_overdue(demo_cohort)
 
 # --- in a real browser --------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def voila_server(config_dir: Path, cohorts: Path):
-    """A real Voila server on localhost serving apps/, reading cohorts from ``cohorts``."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(BIN / "voila"), str(REPO / "apps"), f"--port={port}", "--no-browser",
-         "--Voila.ip=127.0.0.1"],
-        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(config_dir),
-             "JUPYTER_CONFIG_DIR": str(config_dir), "COURSE_COHORTS": str(cohorts)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            server.kill()
-            pytest.fail(f"voila did not start:\n{server.stdout.read().decode()}")
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory, demo_cohort):
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), demo_cohort.parent) as url:
+    with voila_server(tmp_path_factory.mktemp("jupyter-config"),
+                      COURSE_COHORTS=str(demo_cohort.parent)) as url:
         yield url
 
 

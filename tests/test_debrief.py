@@ -14,7 +14,8 @@ from servicecourse.debrief import (analyse, choice_counts, collect, ending_count
 from servicecourse.engine import Roleplay
 from servicecourse.paths import SOLUTIONS
 from servicecourse.scenario import load_by_id
-from test_dashboard import build_demo_once, voila_server
+from conftest import voila_server
+from test_dashboard import build_demo_once
 
 SCENARIO = load_by_id("serve-call-centre")
 
@@ -206,7 +207,8 @@ def test_the_demo_cohort_debrief(demo_cohort):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_debrief_app_shows_charts_in_voila(tmp_path_factory, demo_cohort, chromium):
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), demo_cohort.parent) as url:
+    with voila_server(tmp_path_factory.mktemp("jupyter-config"),
+                      COURSE_COHORTS=str(demo_cohort.parent)) as url:
         page = chromium.new_page()
         page.goto(f"{url}/voila/render/debrief.ipynb", timeout=60_000)
         chart = page.locator("img.debrief-choices-chart")

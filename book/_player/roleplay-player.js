@@ -283,6 +283,18 @@
   }
 
   /** Turn one .serve-roleplay-static preview into a player; returns false if it has no data. */
+  // The debrief's headings go one level below the page heading the role-play sits under (an h2
+  // section gives h3), so that heading levels never skip one.
+  function subheadingTag(container) {
+    var level = 2;
+    var headings = document.querySelectorAll("h1, h2, h3, h4, h5, h6");
+    for (var i = 0; i < headings.length; i++) {
+      if (!(headings[i].compareDocumentPosition(container) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
+      level = Number(headings[i].tagName.charAt(1));
+    }
+    return "h" + Math.min(level + 1, 6);
+  }
+
   function mount(container) {
     var script = container.querySelector("script.serve-scenario-data");
     if (!script) return false;
@@ -296,6 +308,7 @@
     var link = container.querySelector("a.serve-play-link");
     var appUrl = link ? link.getAttribute("href") : null;
     var play = new Roleplay(scenario);
+    var subheading = subheadingTag(container);
     var uid = "serve-player-" + (++counter);
 
     var title = el("p", { "class": "serve-player-title", id: uid + "-title" }, [
@@ -344,7 +357,7 @@
 
     function debriefView() {
       var ending = play.ending();
-      var heading = el("h4", { "class": "serve-ending", tabindex: "-1" }, [
+      var heading = el(subheading, { "class": "serve-ending", tabindex: "-1" }, [
         "Ending: " + ending.title + " ",
         el("span", { "class": "serve-outcome serve-outcome-" + ending.outcome, text: "(" + ending.outcome + ")" })
       ]);
@@ -360,11 +373,11 @@
       var debrief = el("div", { "class": "serve-debrief" }, [
         heading,
         el("p", { text: ending.text }),
-        el("h4", { text: "Your path" }), path,
-        el("h4", { text: "What an expert would do" }), el("p", { text: scenario.expert }),
+        el(subheading, { text: "Your path" }), path,
+        el(subheading, { text: "What an expert would do" }), el("p", { text: scenario.expert }),
         el("p", {}, ["Your path code: ", el("code", { "class": "serve-path-code", text: play.pathCode() }),
                      " (an exercise may ask you for it)"]),
-        el("h4", { text: "Your SERVE profile" }),
+        el(subheading, { text: "Your SERVE profile" }),
         el("figure", { "class": "serve-profile" }, [profileChart(scenario, play.profile(), uid)]),
         el("p", {}, [replay])
       ]);
