@@ -31,6 +31,15 @@ def shown(fig):
     return fig
 
 
+def diagram(fig, ax, xlim: tuple[float, float], ylim: tuple[float, float]):
+    """Finish a drawn diagram (no axes): set its extent, fit the layout, return it for display."""
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.axis("off")
+    fig.tight_layout()
+    return shown(fig)
+
+
 def figure_png(fig) -> bytes:
     """Render a figure to PNG bytes and close it."""
     buffer = io.BytesIO()

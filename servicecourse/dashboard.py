@@ -327,7 +327,7 @@ def overdue_html(rows: list[Row], late: list[Overdue], learners: Mapping[str, ro
     """The overdue list (one line per learner) as a table, or a sentence saying why it is empty."""
     if not any(row.due for row in rows):
         return ('<p class="hr-note hr-overdue-empty">Nothing can be overdue: no learner here has a '
-                f"start date (import a roster with a <code>start_date</code> column: "
+                "start date (import a roster with a <code>start_date</code> column: "
                 "<code>course cohort roster import</code>).</p>")
     if not late:
         return (f'<p class="hr-overdue-empty">Nobody is overdue on {today.isoformat()} '

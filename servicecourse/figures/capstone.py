@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.patches import FancyBboxPatch
 
-from servicecourse.charts import GOOD, plt, shown
+from servicecourse.charts import GOOD, diagram, plt
 
 # From the outside in: who acts, the model that guides them, the question it answers, the chapter.
 LAYERS = (
@@ -56,11 +56,7 @@ def models_figure():
             "the job done right, plus the little extra;\na weak link anywhere in the journey "
             "spoils it\nchapter: Service spirit: spreading it through the company", ha="center", va="center", fontsize=9,
             color="#333", linespacing=1.3)
-    ax.set_xlim(-0.1, width + 0.1)
-    ax.set_ylim(-0.1, height + 0.1)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.1, width + 0.1), (-0.1, height + 0.1))
 
 
 # From one complaint to lasting change: the move, what it draws on, and the chapter.
@@ -103,8 +99,4 @@ def complaint_to_change_figure():
                             "linestyle": "--", "connectionstyle": "arc3,rad=0.12"})
     ax.text(last / 2 + box_w / 4, 3.5, "the next biggest problem: continual improvement",
             ha="center", va="center", fontsize=8.5, color="#555")
-    ax.set_xlim(-0.1, len(MOVES) * (box_w + gap))
-    ax.set_ylim(-0.05, 3.75)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.1, len(MOVES) * (box_w + gap)), (-0.05, 3.75))

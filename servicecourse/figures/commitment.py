@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from servicecourse.charts import plt, shown
+from servicecourse.charts import diagram, plt
 
 # The 13 steps towards systemic service change, in our own short words, with their stage.
 STEPS = (
@@ -43,11 +43,7 @@ def staircase_figure():
     for (name, colour) in STAGES.values():
         ax.bar(0, 0, color=colour, label=name)
     ax.legend(loc="upper left", frameon=False, fontsize=10)
-    ax.set_xlim(-4.6, 13.1)
-    ax.set_ylim(0, 14.9)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-4.6, 13.1), (0, 14.9))
 
 
 # Why service fails: the question to ask, a sign of it and the remedy that fits.
@@ -76,8 +72,4 @@ def failure_causes_figure():
         ax.text(x + 1.45, 0.6, "Sign: " + sign, ha="center", va="center", fontsize=10)
         ax.text(x + 1.45, 0.0, "Fix: " + remedy, ha="center", va="center", fontsize=10,
                 weight="bold")
-    ax.set_xlim(-0.1, 9.2)
-    ax.set_ylim(-0.4, 2.4)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.1, 9.2), (-0.4, 2.4))

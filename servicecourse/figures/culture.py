@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicecourse.charts import BAD, GOOD, plt, shown
+from servicecourse.charts import BAD, GOOD, diagram, plt
 
 _REACTIVE = (
     ("A fault builds up\nunnoticed", "#9e9e9e"),
@@ -32,11 +32,7 @@ def reactive_proactive_figure():
     ax.plot([1.0, 1.0], [0.75, 1.9], color=BAD, linestyle=":", linewidth=1)
     ax.text(1.04, 1.9, "the customer feels it from here", color=BAD, fontsize=10, va="center")
     ax.text(3.5, -0.85, "time", ha="right", fontsize=10, color="#555")
-    ax.set_xlim(-0.4, 3.6)
-    ax.set_ylim(-0.95, 2.0)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.4, 3.6), (-0.95, 2.0))
 
 
 # Three distances from the customer, each with roles and what they do for the customer.
@@ -77,8 +73,4 @@ def role_map_figure():
                 arrowprops={"arrowstyle": "-|>", "color": "#555", "linewidth": 1.2})
     ax.text(4.55, -0.55, "closer to the customer  -  but every role has a customer impact",
             ha="center", va="top", fontsize=10, color="#555")
-    ax.set_xlim(-0.1, 9.2)
-    ax.set_ylim(-0.9, 3.8)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.1, 9.2), (-0.9, 3.8))

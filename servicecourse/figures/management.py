@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicecourse.charts import BAD, GOOD, plt, shown
+from servicecourse.charts import BAD, GOOD, diagram, plt, shown
 from servicecourse.datasets import site_figures
 
 SUPPORT, FRONT, CUSTOMER = "#6a1b9a", "#1565c0", GOOD
@@ -91,11 +91,7 @@ def chain_figure():
             color="#555")
     ax.text(4.8, 1.85, '"Employees first, customers second"', ha="center", fontsize=10,
             style="italic")
-    ax.set_xlim(-0.2, 9.8)
-    ax.set_ylim(-0.6, 2.1)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.2, 9.8), (-0.6, 2.1))
 
 
 def engagement_scatter_figure():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicecourse.charts import plt, shown
+from servicecourse.charts import diagram, plt
 from servicecourse.serve import DIMENSIONS, LABELS
 
 _HABITS = {
@@ -25,7 +25,4 @@ def serve_model_figure():
         ax.text(i * 1.05 + 0.5, 0.32, LABELS[dimension].replace(" ", "\n", 1), ha="center",
                 va="center", fontsize=9, color="white", weight="bold")
         ax.text(i * 1.05 + 0.5, -0.22, _HABITS[dimension], ha="center", va="center", fontsize=8.5)
-    ax.set_xlim(-0.05, 5.25)
-    ax.set_ylim(-0.45, 1.05)
-    ax.axis("off")
-    return shown(fig)
+    return diagram(fig, ax, (-0.05, 5.25), (-0.45, 1.05))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicecourse.charts import BAD, GOOD, plt, shown
+from servicecourse.charts import BAD, GOOD, diagram, plt, shown
 from servicecourse.datasets import complaint_log, satisfaction_survey
 from servicecourse.measure import csat, pareto, share
 
@@ -43,11 +43,7 @@ def moments_of_truth_figure():
     weak_x = 1 + [w for *_, w in JOURNEY].index(True)
     ax.text(weak_x, -0.95, "weak link: a back-office slip\nspoils this moment of truth",
             ha="center", va="center", fontsize=8.5, color=BAD, weight="bold")
-    ax.set_xlim(-0.8, n + 0.6)
-    ax.set_ylim(-1.25, 2.0)
-    ax.axis("off")
-    fig.tight_layout()
-    return shown(fig)
+    return diagram(fig, ax, (-0.8, n + 0.6), (-1.25, 2.0))
 
 
 def survey_figure():
