@@ -11,11 +11,13 @@ start: setup site demo  ## set everything up, then serve site, apps and exercise
 
 setup: $(VENV)/.installed  ## virtual environment with the pinned dependencies
 
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml deploy/package-lock.json tests/package-lock.json
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade "pip==26.3"
 	$(PYTHON) -m pip install -q -r requirements.txt -c constraints.txt
 	$(PYTHON) -m pip install -q --no-deps -e .
+	npm ci --prefix deploy --no-audit --no-fund  # configurable-http-proxy for JupyterHub
+	npm ci --prefix tests --no-audit --no-fund   # axe-core for the accessibility tests
 	touch $@
 
 site: setup  ## build the static site (chapters executed, warnings are errors)
