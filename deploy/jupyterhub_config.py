@@ -26,6 +26,7 @@ Settings, all from the environment (see deploy/README.md):
   COURSE_GRADER_USER                the Unix account the formgrader runs as (when the hub runs as root)
   COURSE_HUB_GROUP                  Unix group whose members may log in with PAM (service-course)
   COURSE_HUB_DB_URL                 the hub's own database (default sqlite in the working folder)
+  COURSE_SERVICE_START_TIMEOUT      seconds a service may take to answer at start (120)
   COURSE_HUB_TEST_PASSWORD          SMOKE TEST ONLY: a shared password instead of PAM
 """
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
@@ -48,16 +50,16 @@ from servicecourse.launch import voila_command  # noqa: E402
 env = os.environ.get
 
 
-def _port(name: str, default: int) -> int:
+def _int(name: str, default: int) -> int:
     return int(env(name) or default)
 
 
 # --- the hub and its proxy ---------------------------------------------------------------------
 c.JupyterHub.ip = env("COURSE_HUB_IP") or "127.0.0.1"
-c.JupyterHub.port = _port("COURSE_HUB_PORT", 8000)
+c.JupyterHub.port = _int("COURSE_HUB_PORT", 8000)
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = _port("COURSE_HUB_API_PORT", 8081)
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{_port('COURSE_PROXY_API_PORT', 8001)}"
+c.JupyterHub.hub_port = _int("COURSE_HUB_API_PORT", 8081)
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{_int('COURSE_PROXY_API_PORT', 8001)}"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 if not PROXY.exists():
     raise SystemExit(f"{PROXY} is missing: install it with `npm ci --prefix {DEPLOY}` (make setup)")
@@ -82,15 +84,49 @@ else:
     c.PAMAuthenticator.allowed_groups = {env("COURSE_HUB_GROUP") or "service-course"}
     c.Authenticator.allowed_users = set(TRAINERS)
 
-# --- the Voila apps ----------------------------------------------------------------------------
-APPS_PORT = _port("COURSE_APPS_PORT", 10101)
+# --- the trainers' formgrader (nbgrader docs: "one class, multiple graders") -------------------
+# Started first: the hub gives each managed service about ten seconds to answer.
+services = []
+roles = [
+    # Every hub user may open the apps and see who they are; no personal Jupyter server.
+    {"name": "user", "scopes": ["read:users!user", "read:users:name!user",
+                                "read:users:groups!user", "access:services!service=apps"]},
+]
 passed_on = {name: os.environ[name] for name in
              ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR")
              if name in os.environ}
-apps = {
+cohort_dir = env("COURSE_COHORT_DIR", str(REPO / "cohorts" / "demo"))
+if cohort_dir:
+    from servicecourse import cohort
+
+    COHORT = Path(cohort_dir).resolve()
+    COURSE_ID = cohort.config(COHORT).CourseDirectory.course_id  # fails clearly if not a cohort
+    GRADER_PORT = _int("COURSE_GRADER_PORT", 10102)
+    grader_user = env("COURSE_GRADER_USER")
+    services.append({
+        "name": COURSE_ID,  # nbgrader finds a course's formgrader by this name
+        "url": f"http://127.0.0.1:{GRADER_PORT}",
+        "command": [str(BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={COHORT}",
+                    f"--config={DEPLOY / 'formgrader_server_config.py'}"]
+                   # a hub run as root (CI) with no grader account: Jupyter refuses root otherwise
+                   + (["--ServerApp.allow_root=True"] if os.geteuid() == 0 and not grader_user else []),
+        "cwd": str(COHORT),  # nbgrader reads the cohort's nbgrader_config.py from here
+        "environment": {**passed_on, "JUPYTERHUB_DEFAULT_URL": "/formgrader"},
+        "oauth_no_confirm": True,
+        # its own Unix account when the hub runs as root (deploy/README.md)
+        **({"user": grader_user} if grader_user else {}),
+    })
+    group = f"formgrade-{COURSE_ID}"  # the name nbgrader's course list looks for
+    c.JupyterHub.load_groups = {group: {"users": TRAINERS}}
+    roles.append({"name": group, "groups": [group], "scopes": [
+        f"access:services!service={COURSE_ID}", "list:services", f"read:services!service={COURSE_ID}"]})
+
+# --- the Voila apps ----------------------------------------------------------------------------
+APPS_PORT = _int("COURSE_APPS_PORT", 10101)
+services.append({
     "name": "apps",
     "url": f"http://127.0.0.1:{APPS_PORT}",
-    "command": voila_command(APPS_PORT, preheat=_port("COURSE_APPS_PREHEAT", 2)) + [
+    "command": voila_command(APPS_PORT, preheat=_int("COURSE_APPS_PREHEAT", 2)) + [
         "--Voila.base_url=/services/apps/",
         "--Voila.port_retries=0",  # another port would not be the one the proxy routes to
         "--Voila.identity_provider_class=hub_voila_auth.HubIdentityProvider",
@@ -100,40 +136,34 @@ apps = {
     "environment": {**passed_on, "PYTHONPATH": os.pathsep.join(
         p for p in (str(DEPLOY), env("PYTHONPATH")) if p)},
     "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
-}
-services = [apps]
-roles = [
-    # Every hub user may open the apps and see who they are; no personal Jupyter server.
-    {"name": "user", "scopes": ["read:users!user", "read:users:name!user",
-                                "read:users:groups!user", "access:services!service=apps"]},
-]
-
-# --- the trainers' formgrader (nbgrader docs: "one class, multiple graders") -------------------
-cohort_dir = env("COURSE_COHORT_DIR", str(REPO / "cohorts" / "demo"))
-if cohort_dir:
-    from servicecourse import cohort
-
-    COHORT = Path(cohort_dir).resolve()
-    COURSE_ID = cohort.config(COHORT).CourseDirectory.course_id  # fails clearly if not a cohort
-    GRADER_PORT = _port("COURSE_GRADER_PORT", 10102)
-    services.append({
-        "name": COURSE_ID,  # nbgrader finds a course's formgrader by this name
-        "url": f"http://127.0.0.1:{GRADER_PORT}",
-        "command": [str(BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={COHORT}",
-                    # nbgrader's lab panel shows the formgrader in a frame of the same server
-                    """--ServerApp.tornado_settings=headers={"Content-Security-Policy": "frame-ancestors 'self'"}""",
-                    "--MappingKernelManager.cull_idle_timeout=3600",
-                    "--MappingKernelManager.cull_interval=300"],
-        "cwd": str(COHORT),  # nbgrader reads the cohort's nbgrader_config.py from here
-        "environment": {**passed_on, "JUPYTERHUB_DEFAULT_URL": "/formgrader"},
-        "oauth_no_confirm": True,
-        # run it as a dedicated account when the hub runs as root (deploy/README.md)
-        **({"user": env("COURSE_GRADER_USER")} if env("COURSE_GRADER_USER") else {}),
-    })
-    group = f"formgrade-{COURSE_ID}"  # the name nbgrader's course list looks for
-    c.JupyterHub.load_groups = {group: {"users": TRAINERS}}
-    roles.append({"name": group, "groups": [group], "scopes": [
-        f"access:services!service={COURSE_ID}", "list:services", f"read:services!service={COURSE_ID}"]})
+})
 
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
+
+# --- waiting for the services at start ---------------------------------------------------------
+# JupyterHub 5 gives a managed service ten one-second tries to answer, then exits and leaves the
+# proxy and the other services running (jupyterhub/jupyterhub#5138, open, no setting for it).
+# A Jupyter Server with nbgrader takes longer than that on a busy or freshly booted machine, so
+# each start of a service waits here until it answers, its process ends or the timeout passes;
+# the hub's own check then passes at once, or reports the failure as before.
+from jupyterhub.objects import Server  # noqa: E402
+from jupyterhub.services.service import Service  # noqa: E402
+from jupyterhub.utils import AnyTimeoutError  # noqa: E402
+
+START_TIMEOUT = _int("COURSE_SERVICE_START_TIMEOUT", 120)
+if not getattr(Service.start, "waits_until_up", False):
+    _start_service = Service.start
+
+    async def _start_and_wait_until_up(self):
+        await _start_service(self)
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.url and self.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                await Server.from_orm(self.orm.server).wait_up(http=True, timeout=1)
+                return
+            except AnyTimeoutError:
+                pass
+
+    _start_and_wait_until_up.waits_until_up = True
+    Service.start = _start_and_wait_until_up
