@@ -12,17 +12,20 @@ No rule is switched off and no element is excluded.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
-import yaml
 
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_by_id
 from servicecourse.vectors import all_vectors
-from test_dashboard import build_demo_once, voila_server
-from test_static_player import site_url  # noqa: F401  (the built site on a local http server)
+from conftest import voila_server
+from test_dashboard import build_demo_once
+from test_static_player import _QuietHandler, _toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -33,11 +36,6 @@ OUTCOMES = ("good", "mixed", "poor")
 # What a person can operate; each needs an accessible name.
 CONTROLS = ("button, select, textarea, input:not([type=hidden]), [role=button], [role=combobox], "
             "[role=checkbox], [role=radio], [role=switch], [role=slider], [role=textbox]")
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
 # Every page of the site: the chapters and reference pages of the table of contents, the root
@@ -110,6 +108,17 @@ def assert_every_control_is_named(page, axe_path: str, scope: str, where: str) -
 
 # ------------------------------------------------------------------------------ the static site ---
 
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """The built site served by a plain static file server on 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(_QuietHandler, directory=str(built_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
 def _open(browser, url: str, color_scheme: str = "light", lands_on: str | None = None):
     """A page at ``url`` (or where it redirects: ``lands_on``) once it has loaded, every role-play
     is a player and the icons are drawn."""
@@ -134,13 +143,12 @@ def test_every_html_page_of_the_site_is_checked(built_site):
 
 @pytest.mark.parametrize("name", SITE_PAGES)
 def test_a_page_of_the_site_has_no_serious_violation(site_url, chromium, axe_path, name, built_site):
-    # The site's root index.html is only the redirect sphinx-external-toc writes (one <meta>
-    # refresh, no <html lang>, no <title>): the page a visitor lands on is the book's first page.
-    lands_on = None
-    if name == "index.html":
-        lands_on = f"{_toc_files()[0]}.html"
-        assert (built_site / name).read_text().strip() == \
-            f'<meta http-equiv="Refresh" content="0; url={lands_on}" />'
+    # The site's root index.html is the redirect sphinx-external-toc writes: one <meta> refresh
+    # (no <html lang>, no <title>), which the browser follows at once. What a visitor sees, and
+    # what is checked, is the page it leads to (the book's first page).
+    redirect = re.fullmatch(r'<meta http-equiv="Refresh" content="0; url=([\w./-]+)" />',
+                            (built_site / name).read_text().strip())
+    lands_on = redirect.group(1) if redirect else None
     context, page = _open(chromium, f"{site_url}/{name}", lands_on=lands_on)
     assert_no_serious_violations(page, axe_path, name)
     if page.locator(".serve-player").count():
@@ -190,7 +198,8 @@ def demo_cohort(tmp_path_factory):
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory, demo_cohort):
     """One real Voila server on localhost for the three apps, reading the demo cohort."""
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), demo_cohort.parent) as url:
+    with voila_server(tmp_path_factory.mktemp("jupyter-config"),
+                      COURSE_COHORTS=str(demo_cohort.parent)) as url:
         yield url
 
 
@@ -204,12 +213,14 @@ def test_the_roleplay_app_opening_and_debrief_have_no_serious_violation(voila, c
         == 1 + len(opening.choices)                      # the picker and the choices
     assert page.get_by_label("Role-play").count() == 1
     for _ in range(10):
+        # Each click goes to the kernel and back: wait for the next beat or the ending.
+        page.locator("button.serve-choice, .serve-ending").first.wait_for(timeout=60_000)
         if page.locator(".serve-ending").count():
             break
-        page.locator("button.serve-choice").first.click()
-        page.wait_for_timeout(200)
-    page.locator(".serve-ending").wait_for(timeout=10_000)
-    page.locator("img.serve-profile-chart").wait_for(timeout=10_000)
+        choice = page.locator("button.serve-choice").first.element_handle()
+        choice.click()
+        choice.wait_for_element_state("hidden", timeout=60_000)  # gone: the view was redrawn
+    page.locator("img.serve-profile-chart").wait_for(timeout=60_000)
     assert_no_serious_violations(page, axe_path, "the role-play app, debrief")
     assert_every_control_is_named(page, axe_path, "body", "the role-play app, debrief")
     page.get_by_role("button", name="Play again").wait_for()
@@ -238,4 +249,24 @@ def test_the_debrief_app_has_no_serious_violation(voila, chromium, axe_path):
     assert_no_serious_violations(page, axe_path, "the debrief app")
     assert assert_every_control_is_named(page, axe_path, "body", "the debrief app") >= 2
     assert page.get_by_label("Role-play").count() == 1 and page.get_by_label("Cohort").count() == 1
+    page.close()
+
+
+# ------------------------------------------------------------------------- the check itself ---
+
+def test_the_check_reports_what_it_should(chromium, axe_path):
+    """An unnamed button, an unlabelled select and grey-on-white text fail, with their targets."""
+    page = chromium.new_page()
+    page.set_content('<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+                     '<h1>Test</h1><button id="nameless"></button><select id="bare"><option>a</option>'
+                     '</select><p id="faint" style="color:#bbb;background:#fff">Hard to read</p>'
+                     '<button id="named">Play again</button></main></body></html>')
+    lines = "\n".join(_failures(_axe(page, axe_path)))
+    for rule, target in (("button-name", "#nameless"), ("select-name", "#bare"),
+                         ("color-contrast", "#faint")):
+        assert re.search(rf"^{rule} \((serious|critical)\)", lines, re.M), lines
+        assert f"    {target}" in lines, lines
+    assert "#named" not in lines
+    with pytest.raises(AssertionError, match="button: <button id=\"nameless\">"):
+        assert_every_control_is_named(page, axe_path, "main", "a test page")
     page.close()

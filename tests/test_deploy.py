@@ -7,7 +7,6 @@ login differs from a server: a shared test password instead of PAM (COURSE_HUB_T
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import signal
