@@ -76,24 +76,32 @@ class RoleplayWidget(widgets.VBox):
     def _draw(self) -> None:
         beat = self.play.beat
         if beat is None:
+            debrief = self._debrief()  # the chart first: the choices give way to it at once
             self.prompt.value = ""
             self.choice_box.children = ()
-            self.debrief.children = self._debrief()
+            self.debrief.children = debrief
         else:
             self.prompt.value = (
                 f'<div class="serve-speaker">{html.escape(beat.speaker)}</div>'
                 f"<p>{html.escape(beat.text)}</p><p><strong>What do you do?</strong></p>"
             )
-            self.choice_box.children = [self._button(i, c.text) for i, c in enumerate(beat.choices)]
+            self.choice_box.children = [self._button(beat.id, i, c.text)
+                                        for i, c in enumerate(beat.choices)]
             self.debrief.children = ()
         self.children = [self.header, self.feedback, self.prompt, self.choice_box, self.debrief]
 
-    def _button(self, index: int, text: str) -> widgets.Button:
+    def _button(self, beat_id: str, index: int, text: str) -> widgets.Button:
         button = widgets.Button(description=text, tooltip=text,
                                 layout=widgets.Layout(width="100%", height="auto"))
         button.add_class("serve-choice")
-        button.on_click(lambda _: self.choose(index))
+        button.on_click(lambda _: self._clicked(beat_id, index))
         return button
+
+    def _clicked(self, beat_id: str, index: int) -> None:
+        # A click that arrives after the beat moved on (a double click, a slow browser) belongs
+        # to a beat the learner has left: ignore it rather than answer the new beat for them.
+        if self.play.beat is not None and self.play.beat.id == beat_id:
+            self.choose(index)
 
     def _debrief(self) -> list[widgets.Widget]:
         play, ending = self.play, self.play.ending

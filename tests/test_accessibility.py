@@ -129,8 +129,10 @@ def _open(browser, url: str, color_scheme: str = "light", lands_on: str | None =
         page.wait_for_url(f"**/{lands_on}")
     page.wait_for_load_state("load")
     page.wait_for_function("() => !document.querySelector('.serve-roleplay-static:not(.serve-player)')")
-    # Font Awesome swaps each <i> icon for an inline SVG after load: check the page as it stays.
-    page.wait_for_function("() => !document.querySelector('i.fa-solid, i.fa-brands, i.fa-regular')")
+    # Where the theme's fontawesome.js is loaded, it swaps each <i> icon for an inline SVG after
+    # load: check the page as it stays.
+    page.wait_for_function("() => !window.FontAwesome"
+                           " || !document.querySelector('i.fa-solid, i.fa-brands, i.fa-regular')")
     assert page.evaluate("document.documentElement.dataset.theme") == color_scheme
     return context, page
 

@@ -54,3 +54,12 @@ def test_pages_without_a_kernel_get_an_html_fallback_with_a_play_link():
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "voila/render/roleplay.ipynb?scenario=serve-call-centre" in bundle["text/html"]
     assert "<button" not in bundle["text/html"]
+
+
+def test_a_late_click_on_a_previous_beats_button_is_ignored():
+    widget = roleplay("serve-call-centre")
+    old_buttons = widget.choice_box.children
+    old_buttons[0].click()
+    moved_to = widget.play.beat.id
+    old_buttons[2].click()  # e.g. a double click landing after the beat changed
+    assert widget.play.beat.id == moved_to and len(widget.play.history) == 1

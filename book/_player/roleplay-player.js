@@ -282,7 +282,6 @@
     return chart;
   }
 
-  /** Turn one .serve-roleplay-static preview into a player; returns false if it has no data. */
   // The debrief's headings go one level below the page heading the role-play sits under (an h2
   // section gives h3), so that heading levels never skip one.
   function subheadingTag(container) {
@@ -295,6 +294,7 @@
     return "h" + Math.min(level + 1, 6);
   }
 
+  /** Turn one .serve-roleplay-static preview into a player; returns false if it has no data. */
   function mount(container) {
     var script = container.querySelector("script.serve-scenario-data");
     if (!script) return false;
