@@ -345,3 +345,14 @@ def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromi
     assert player.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c"
     assert watch.external == [] and watch.errors == []
     page.close()
+
+
+def test_search_finds_a_chapter_by_a_word_it_teaches(site_url, chromium):
+    page = chromium.new_page()
+    watch = _Watch(page)
+    page.goto(f"{site_url}/search.html?q=servitude")
+    results = page.locator("#search-results li a")
+    results.first.wait_for(timeout=20_000)
+    assert any("culture.html" in (link.get_attribute("href") or "") for link in results.all())
+    assert watch.external == [] and watch.errors == []
+    page.close()
