@@ -32,8 +32,12 @@ def test_the_csv_and_chart_are_written(graded_cohort, tmp_path):
     csv_path, png_path, rows = write_report(graded_cohort, tmp_path)
     with csv_path.open() as handle:
         table = list(csv.DictReader(handle))
-    assert list(table[0]) == ["learner", "name", "module", "score", "max_score", "status"]
+    assert list(table[0]) == ["learner", "name", "module", "score", "max_score", "status",
+                              "team", "due", "overdue"]
     assert len(table) == len(rows) == 3 * len({r.module for r in rows})
     assert {"learner": "wrong", "module": "serve", "score": "2.0", "status": "failed"}.items() <= \
         next(r for r in table if r["learner"] == "wrong" and r["module"] == "serve").items()
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # no roster in this cohort: every learner is counted under "(no team)", nothing is overdue
+    teams = (tmp_path / "teams.csv").read_text().splitlines()
+    assert teams[1].startswith("(no team),") and teams[1].endswith(",0")
