@@ -6,6 +6,7 @@ printed URL carries; the Voila apps run no code sent by the browser.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -54,7 +55,9 @@ def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888) ->
         "apps": voila_command(apps_port),
         "lab": [str(bin_dir / "jupyter-lab"), "--no-browser", f"--port={lab_port}",
                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={WORKSPACE}",
-                f"--IdentityProvider.token={token}"],
+                f"--IdentityProvider.token={token}",
+                # Containers and CI machines often run as root; Jupyter refuses that unless told.
+                *(["--allow-root"] if os.geteuid() == 0 else [])],
     }
     logs = REPO / ".run"
     logs.mkdir(exist_ok=True)
