@@ -1,15 +1,26 @@
-"""Benchmark: the role-play app in Voila, as a visitor sees it.
+"""Benchmark: the role-play app in Voila, as visitors see it.
 
-Time from request to the first rendered role-play (its first choice button visible), with and
-without preheated kernels; then 20 concurrent sessions on the preheated server: median and 95th
-percentile, and memory per session and in total (the Voila process tree).
+For a server with no preheated kernels, with the pool `course serve` keeps (4) and with a pool as
+large as a class (20), and, as a floor, for a stand-in app holding a single button (what Voila's
+own front end costs, whatever the app):
+
+- first render: seconds from the request to the first choice button on screen, the median of
+  three visits, each made once the server has refilled its pool and gone quiet; split into the
+  page's HTML complete (the server's part), its scripts loaded, and the button visible. Visits
+  with an empty browser cache (a first visit) and with the scripts cached (a return visit);
+- 20 visitors at once: median, 95th percentile and slowest, and memory: the Voila process tree
+  idle, at its peak, and per session.
 
     .venv/bin/python bench/voila.py
+
+The browser runs on the same machine as the server, so on 2 cores the figures include the
+browser's own work on the page; compare set-ups with each other and with the floor in one run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import statistics
@@ -20,24 +31,41 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 from autograde import _tree_rss_mb  # noqa: E402  (one memory sampler for every benchmark)
 
 from servicecourse.launch import voila_command  # noqa: E402
+from servicecourse.paths import REPO  # noqa: E402
 
 BIN = Path(sys.executable).parent
 URL = "/voila/render/roleplay.ipynb?scenario=serve-call-centre"
+FIRST_CHOICE = "Let her finish"
+VISITS = 3
 SESSIONS = 20
 
 
-def start(preheat: int, port: int, home: Path) -> subprocess.Popen:
-    command = voila_command(port, preheat=preheat)
-    if not preheat:
-        command = [c for c in command if "preheat_kernel" not in c and "pool_size" not in c]
-    server = subprocess.Popen(command, env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(home),
-                                            "JUPYTER_CONFIG_DIR": str(home)},
+def floor_apps(folder: Path) -> Path:
+    """A stand-in apps folder whose roleplay.ipynb shows one button named like the first choice."""
+    notebook = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {},
+                   "outputs": [], "source": ["import ipywidgets\n",
+                                             f"ipywidgets.Button(description={FIRST_CHOICE!r})"]}],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                    "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "roleplay.ipynb").write_text(json.dumps(notebook))
+    return folder
+
+
+def start(preheat: int, port: int, home: Path, apps: Path) -> subprocess.Popen:
+    """Start Voila as `course serve` does and wait until its pool is full and it has gone quiet."""
+    server = subprocess.Popen(voila_command(port, preheat=preheat, apps=apps), cwd=REPO,
+                              env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(home),
+                                   "JUPYTER_CONFIG_DIR": str(home)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)  # its kernels die with it (see stop)
     for _ in range(240):
@@ -46,40 +74,106 @@ def start(preheat: int, port: int, home: Path) -> subprocess.Popen:
             break
         except OSError:
             time.sleep(0.25)
-    time.sleep(3 if not preheat else 3 + 1.5 * preheat)  # let the pool warm up
+    wait_quiet(server.pid)
     return server
 
 
-async def first_render(browser, base: str) -> float:
-    page = await browser.new_page()
+def _tree_cpu_seconds(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def wait_quiet(pid: int, limit: float = 180.0) -> None:
+    """Wait until the server and its kernels use under 5% of a core for two seconds running."""
+    began, quiet_since, last = time.time(), None, _tree_cpu_seconds(pid)
+    time.sleep(2)  # the pool starts filling a moment after the server answers
+    while time.time() - began < limit:
+        time.sleep(0.5)
+        now = _tree_cpu_seconds(pid)
+        busy, last = now - last > 0.025, now
+        quiet_since = None if busy else (quiet_since or time.time())
+        if quiet_since and time.time() - quiet_since >= 2:
+            return
+
+
+async def visit(context, base: str) -> dict[str, float]:
+    """One visitor: seconds to the HTML complete, the scripts loaded and the first choice shown."""
+    page = await context.new_page()
+    marks: dict[str, float] = {}
     began = time.perf_counter()
-    await page.goto(base + URL, wait_until="commit")
-    await page.get_by_role("button", name="Let her finish").wait_for(timeout=120_000)
-    elapsed = time.perf_counter() - began
+    page.on("requestfinished", lambda r: "render/roleplay" in r.url
+            and marks.setdefault("html", time.perf_counter() - began))
+    await page.goto(base + URL, wait_until="load", timeout=180_000)
+    marks["scripts"] = time.perf_counter() - began
+    await page.get_by_role("button", name=FIRST_CHOICE).wait_for(timeout=180_000)
+    marks["shown"] = time.perf_counter() - began
     await page.close()
-    return elapsed
+    return marks
 
 
-async def measure(port: int, sessions: int) -> list[float]:
-    """Seconds from request to the first choice button, for ``sessions`` visitors at once."""
+async def first_renders(port: int, pid: int) -> dict[str, list[dict[str, float]]]:
+    """VISITS visits with an empty cache, then VISITS with cached scripts, each on a quiet server."""
     base = f"http://127.0.0.1:{port}"
+    results: dict[str, list[dict[str, float]]] = {"first visit": [], "return visit": []}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
-        if sessions == 1:
-            times = [await first_render(browser, base)]
-        else:
-            pages = [await browser.new_page() for _ in range(sessions)]
-
-            async def one(page):
-                began = time.perf_counter()
-                await page.goto(base + URL, wait_until="commit")
-                await page.get_by_role("button", name="Let her finish").wait_for(timeout=180_000)
-                return time.perf_counter() - began
-
-            times = await asyncio.gather(*(one(page) for page in pages))
+        for _ in range(VISITS):
+            context = await browser.new_context()  # a new profile: nothing cached
+            results["first visit"].append(await visit(context, base))
+            await context.close()
+            wait_quiet(pid)
+        context = await browser.new_context()
+        await visit(context, base)  # fills the cache
+        for _ in range(VISITS):
+            wait_quiet(pid)
+            results["return visit"].append(await visit(context, base))
         await browser.close()
-    return list(times)
+    wait_quiet(pid)
+    return results
+
+
+async def concurrent_sessions(port: int, pid: int) -> tuple[list[float], float, list[float]]:
+    """SESSIONS visitors (empty caches) at once: their times to the first choice, the tree's peak
+    memory, and each kernel's memory once they all see their role-play."""
+    base = f"http://127.0.0.1:{port}"
+    peak = 0.0
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
+        contexts = [await browser.new_context() for _ in range(SESSIONS)]
+        task = asyncio.gather(*(visit(context, base) for context in contexts))
+        while not task.done():
+            peak = max(peak, _tree_rss_mb(pid))
+            await asyncio.sleep(0.2)
+        marks = await task
+        peak = max(peak, _tree_rss_mb(pid))
+        kernels = kernels_mb(pid)
+        await browser.close()
+    return [m["shown"] for m in marks], peak, kernels
+
+
+def kernels_mb(pid: int) -> list[float]:
+    """Resident memory of each kernel the server has started, in MB."""
+    sizes = []
+    for process in psutil.Process(pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(process.cmdline()):
+                sizes.append(process.memory_info().rss / 2**20)
+        except psutil.NoSuchProcess:
+            pass
+    return sizes
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -91,42 +185,47 @@ def stop(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def report_first_renders(label: str, results: dict[str, list[dict[str, float]]]) -> float:
+    """Print the medians of each kind of visit; return the return visit's median to the choice."""
+    for kind, marks in results.items():
+        medians = {key: statistics.median(m[key] for m in marks) for key in ("html", "scripts", "shown")}
+        print(f"  {label:34} {kind:12}: HTML complete {medians['html']:5.2f} s, scripts loaded "
+              f"{medians['scripts']:5.2f} s, first choice shown {medians['shown']:5.2f} s", flush=True)
+    return statistics.median(m["shown"] for m in results["return visit"])
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as home:
-        home = Path(home)
-        for preheat in (0, 2):
-            port = 8900 + preheat
-            server = start(preheat, port, home)
+    setups = [("role-play app, no preheating", 0, REPO / "apps", False),
+              ("role-play app, pool of 4 (default)", 4, REPO / "apps", True),
+              ("role-play app, pool of 20", 20, REPO / "apps", True),
+              ("floor: one button, pool of 4", 4, None, False)]
+    shown = {}
+    print(f"First render (median of {VISITS} visits; target: under 1 s preheated) and "
+          f"{SESSIONS} visitors at once:", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        for port, (label, preheat, apps, crowd) in enumerate(setups, start=8930):
+            apps = apps or floor_apps(scratch / "floor")
+            server = start(preheat, port, scratch / f"home-{port}", apps)
             try:
-                run_one(server, preheat, port)
+                idle = _tree_rss_mb(server.pid)
+                shown[label] = report_first_renders(label, asyncio.run(first_renders(port, server.pid)))
+                if crowd:
+                    times, peak, kernels = asyncio.run(concurrent_sessions(port, server.pid))
+                    print(f"  {label:34} {SESSIONS} at once  : median {statistics.median(times):5.2f} s, "
+                          f"95th percentile {p95(times):5.2f} s, slowest {max(times):5.2f} s; memory: "
+                          f"server idle {idle:.0f} MB, peak {peak:.0f} MB; {len(kernels)} kernels, "
+                          f"{statistics.mean(kernels):.0f} MB each (one per session)", flush=True)
             finally:
                 stop(server)
-
-
-def run_one(server: subprocess.Popen, preheat: int, port: int) -> None:
-    """Measure one server: first render, and with preheating 20 concurrent sessions."""
-    idle = _tree_rss_mb(server.pid)
-    [first] = asyncio.run(measure(port, 1))
-    label = "preheated (pool of 2)" if preheat else "no preheating"
-    print(f"first rendered role-play, {label:22}: {first:5.2f} s  (target under 1 s preheated)")
-    if preheat:
-        loaded = {}
-
-        async def concurrent():
-            task = asyncio.create_task(measure(port, SESSIONS))
-            while not task.done():
-                loaded["peak"] = max(loaded.get("peak", 0.0), _tree_rss_mb(server.pid))
-                await asyncio.sleep(0.2)
-            return await task
-
-        times = asyncio.run(concurrent())
-        times.sort()
-        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
-        total = loaded["peak"]
-        print(f"{SESSIONS} concurrent sessions: median {statistics.median(times):.2f} s, "
-              f"95th percentile {p95:.2f} s, slowest {times[-1]:.2f} s")
-        print(f"memory: server idle {idle:.0f} MB, peak with {SESSIONS} sessions {total:.0f} MB, "
-              f"about {(total - idle) / SESSIONS:.0f} MB per session")
+    app, floor = shown["role-play app, pool of 4 (default)"], shown["floor: one button, pool of 4"]
+    print(f"return visit, preheated role-play app / one-button floor: {app / floor:.2f}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ Settings, all from the environment (see deploy/README.md):
   COURSE_HUB_API_PORT, COURSE_PROXY_API_PORT, COURSE_APPS_PORT, COURSE_GRADER_PORT
                                     localhost ports of the hub's API (8081), the proxy's API (8001),
                                     Voila (10101) and the formgrader (10102)
-  COURSE_APPS_PREHEAT               preheated kernels per app (2)
+  COURSE_APPS_PREHEAT               kernels kept ready with the role-play app drawn (4; the
+                                    dashboard and debrief keep one each)
   COURSE_COHORT_DIR                 the cohort the formgrader works on (cohorts/demo; "" = no formgrader)
   COURSE_TRAINERS                   comma-separated user names put in formgrade-<course_id>
   COURSE_GRADER_USER                the Unix account the formgrader runs as (when the hub runs as root)
@@ -126,7 +127,7 @@ APPS_PORT = _int("COURSE_APPS_PORT", 10101)
 services.append({
     "name": "apps",
     "url": f"http://127.0.0.1:{APPS_PORT}",
-    "command": voila_command(APPS_PORT, preheat=_int("COURSE_APPS_PREHEAT", 2)) + [
+    "command": voila_command(APPS_PORT, preheat=_int("COURSE_APPS_PREHEAT", 4)) + [
         "--Voila.base_url=/services/apps/",
         "--Voila.port_retries=0",  # another port would not be the one the proxy routes to
         "--Voila.identity_provider_class=hub_voila_auth.HubIdentityProvider",

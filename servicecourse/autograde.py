@@ -71,7 +71,7 @@ def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | 
         config.CourseDirectory.db_url = f"sqlite:///{private}"
     if timeout:
         config.Execute.timeout = timeout
-    cohort.api(folder)  # puts the venv's tools on PATH in this process
+    cohort.venv_tools_on_path()
     _WORKER["api"] = NbGraderAPI(config=config)
     _WORKER["db_url"] = config.CourseDirectory.db_url
 

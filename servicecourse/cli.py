@@ -66,7 +66,7 @@ def _demo(args) -> int:
 def _serve(args) -> int:
     from servicecourse.launch import serve
 
-    return serve(args.site_port, args.apps_port, args.lab_port)
+    return serve(args.site_port, args.apps_port, args.lab_port, args.roleplay_pool)
 
 
 def _cohort_new(args) -> int:
@@ -191,6 +191,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--site-port", type=int, default=8000)
     serve.add_argument("--apps-port", type=int, default=8866)
     serve.add_argument("--lab-port", type=int, default=8888)
+    serve.add_argument("--roleplay-pool", type=int, default=4, metavar="N",
+                       help="kernels kept ready with the role-play app drawn, so a visitor's page "
+                            "opens without waiting for one to start (about 60 MB each; default 4; "
+                            "a class that opens it together wants one per learner)")
 
     cohort = commands.add_parser("cohort", help="run a cohort: new, roster, release, collect, "
                                                 "autograde, feedback",

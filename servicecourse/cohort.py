@@ -51,7 +51,7 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
         course_config=str(REPO / CONFIG_NAME), root=str(folder),
         db_url=db_url or sqlite_url(folder)))
-    _venv_tools_on_path()
+    venv_tools_on_path()
     with Gradebook(db_url or sqlite_url(folder)):
         pass  # creates the gradebook's tables now, so a bad database URL fails here
     return folder
@@ -68,11 +68,11 @@ def config(folder: str | Path):
 
 def api(folder: str | Path) -> NbGraderAPI:
     """nbgrader's Python API bound to a cohort folder."""
-    _venv_tools_on_path()
+    venv_tools_on_path()
     return NbGraderAPI(config=config(folder))
 
 
-def _venv_tools_on_path() -> None:
+def venv_tools_on_path() -> None:
     """nbgrader runs ``alembic`` (and kernels) found on PATH: make it this Python's own."""
     tools = str(Path(sys.executable).parent)
     if tools not in os.environ.get("PATH", "").split(os.pathsep):

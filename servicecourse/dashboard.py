@@ -241,6 +241,7 @@ def team_chart(rows: list[Row], title: str = "Completion by team") -> str:
 
 # --- HTML parts ---------------------------------------------------------------------------------
 
+PICKER_STYLE = {"description_width": "initial"}  # labels in full, never cut off
 _STYLE = """<style>
 .hr-dashboard .widget-html-content { line-height: 1.45; }
 .hr-dashboard h2 { margin: 1.3em 0 0.4em; font-size: 1.3em; }
@@ -404,23 +405,38 @@ def cohort_view(folder: Path, team: str = ALL_TEAMS, today: date | None = None,
     ])
 
 
+def cohort_frame(root: str | Path | None, initial: str | None, style_html: str,
+                 classes: tuple[str, ...]):
+    """What each cohort app opens with: ``(root, app, cohort_picker)``.
+
+    ``app`` is a box holding the app's style; with no cohort under ``root`` (default: cohorts/)
+    it also says how to make one and the picker is None.
+    """
+    import ipywidgets as widgets
+
+    root = Path(root) if root else cohorts_root()
+    names = list_cohorts(root)
+    app = widgets.VBox([widgets.HTML(style_html)])  # the notebook's own heading titles the page
+    for name in classes:
+        app.add_class(name)
+    if not names:
+        app.children = [*app.children, widgets.HTML(no_cohort_html(root))]
+        return root, app, None
+    picker = widgets.Dropdown(options=names, value=initial_cohort(names, initial),
+                              description="Cohort", style=PICKER_STYLE)
+    return root, app, picker
+
+
 def dashboard(initial: str | None = None, root: str | Path | None = None):
     """The HR dashboard widget: cohort and team pickers over the cohort's completion view."""
     import ipywidgets as widgets
 
     from servicecourse.report import completion
 
-    root = Path(root) if root else cohorts_root()
-    names = list_cohorts(root)
-    css = widgets.HTML(_STYLE)  # the notebook's own heading titles the page
-    app = widgets.VBox([css])
-    app.add_class("hr-dashboard")
-    if not names:
-        app.children = [css, widgets.HTML(no_cohort_html(root))]
+    root, app, cohort_picker = cohort_frame(root, initial, _STYLE, ("hr-dashboard",))
+    if cohort_picker is None:
         return app
-    style = {"description_width": "initial"}
-    cohort_picker = widgets.Dropdown(options=names, value=initial_cohort(names, initial),
-                                     description="Cohort", style=style)
+    style = PICKER_STYLE
     team_picker = widgets.Dropdown(options=[ALL_TEAMS], value=ALL_TEAMS, description="Team",
                                    style=style, layout=widgets.Layout(margin="2px 0 2px 2em"))
     body = widgets.HTML()
@@ -449,5 +465,5 @@ def dashboard(initial: str | None = None, root: str | Path | None = None):
     show_cohort()
     pickers = widgets.HBox([cohort_picker, team_picker],
                            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-    app.children = [css, pickers, body]
+    app.children = [*app.children, pickers, body]
     return app

@@ -22,8 +22,7 @@ import nbformat
 
 from servicecourse.charts import BAD, GOOD, plt
 from servicecourse.dashboard import _STYLE as _DASHBOARD_STYLE
-from servicecourse.dashboard import (cohorts_root, course_order, image, initial_cohort, list_cohorts,
-                                     no_cohort_html)
+from servicecourse.dashboard import PICKER_STYLE, cohort_frame, course_order, image
 from servicecourse.engine import PathCodeError, Roleplay, replay
 from servicecourse.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
 
@@ -398,18 +397,11 @@ def debrief_app(initial: str | None = None, root: str | Path | None = None):
     """Cohort and role-play pickers over the debrief of the chosen role-play."""
     import ipywidgets as widgets
 
-    root = Path(root) if root else cohorts_root()
-    names = list_cohorts(root)
-    css = widgets.HTML(_STYLE)
-    app = widgets.VBox([css])
-    app.add_class("hr-dashboard")  # the dashboard's styles
-    app.add_class("debrief")
-    if not names:
-        app.children = [css, widgets.HTML(no_cohort_html(root))]
+    # With the dashboard's styles ("hr-dashboard") and its own.
+    root, app, cohort_picker = cohort_frame(root, initial, _STYLE, ("hr-dashboard", "debrief"))
+    if cohort_picker is None:
         return app
-    style = {"description_width": "initial"}
-    cohort_picker = widgets.Dropdown(options=names, value=initial_cohort(names, initial),
-                                     description="Cohort", style=style)
+    style = PICKER_STYLE
     play_picker = widgets.Dropdown(description="Role-play", style=style,
                                    layout=widgets.Layout(width="36em", margin="2px 0 2px 2em"))
     body = widgets.HTML()
@@ -447,5 +439,5 @@ def debrief_app(initial: str | None = None, root: str | Path | None = None):
     show_cohort()
     pickers = widgets.HBox([cohort_picker, play_picker],
                            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-    app.children = [css, pickers, body]
+    app.children = [*app.children, pickers, body]
     return app

@@ -30,17 +30,29 @@ def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
     return copied
 
 
-def voila_command(port: int, preheat: int = 2) -> list[str]:
-    """The Voila server of the apps, with preheated kernels so a first visit renders fast."""
-    return [str(Path(sys.executable).parent / "voila"), str(REPO / "apps"), f"--port={port}",
-            "--no-browser", "--Voila.ip=127.0.0.1",
-            "--VoilaConfiguration.preheat_kernel=True",
-            f"--VoilaConfiguration.default_pool_size={preheat}",
+def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps") -> list[str]:
+    """The Voila server of the apps in ``apps``, as `course serve`, the tests and the hub start it.
+
+    ``preheat`` kernels wait with the role-play app already drawn (0: none), so a visitor's page
+    renders without starting a kernel; the HR dashboard and the trainer debrief, opened by a few
+    people, keep one each. Only the widget manager's front-end extensions are loaded, and the
+    course template fetches nothing from another host.
+    """
+    pools = {"roleplay.ipynb": {"pool_size": preheat},
+             "default": {"pool_size": min(preheat, 1)}}
+    return [sys.executable, "-m", "servicecourse.voila_server", str(apps),
+            f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+            "--template=course",
+            "--VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
+            "--VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
+            *(["--VoilaConfiguration.preheat_kernel=True",
+               f"--VoilaKernelManager.kernel_pools_config={pools!r}"] if preheat else []),
             "--MappingKernelManager.cull_idle_timeout=1800",
             "--MappingKernelManager.cull_interval=300"]
 
 
-def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888) -> int:
+def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888,
+          roleplay_pool: int = 4) -> int:
     """Run the three servers until Ctrl-C; print where each one is."""
     site = REPO / "_build" / "html"
     if not (site / "index.html").exists():
@@ -52,7 +64,7 @@ def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888) ->
     servers = {
         "site": [sys.executable, "-m", "http.server", str(site_port), "--bind", "127.0.0.1",
                  "--directory", str(site)],
-        "apps": voila_command(apps_port),
+        "apps": voila_command(apps_port, preheat=roleplay_pool),
         "lab": [str(bin_dir / "jupyter-lab"), "--no-browser", f"--port={lab_port}",
                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={WORKSPACE}",
                 f"--IdentityProvider.token={token}",

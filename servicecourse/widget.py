@@ -12,7 +12,6 @@ import html
 
 import ipywidgets as widgets
 
-from servicecourse.charts import figure_png, serve_profile_figure
 from servicecourse.engine import Roleplay
 from servicecourse.scenario import Scenario, load_by_id
 from servicecourse.serve import DIMENSIONS, LABELS
@@ -53,7 +52,7 @@ class RoleplayWidget(widgets.VBox):
         self.prompt = widgets.HTML()
         self.choice_box = widgets.VBox()
         self.debrief = widgets.VBox()
-        self.replay_button = widgets.Button(description="Play again", icon="refresh",
+        self.replay_button = widgets.Button(description="Play again",
                                             tooltip="Start this role-play again from the beginning")
         self.replay_button.on_click(lambda _: self.restart())
         self.restart()
@@ -118,6 +117,10 @@ class RoleplayWidget(widgets.VBox):
             f'<p>Your path code: <code class="serve-path-code">{play.path_code}</code> '
             f"(an exercise may ask you for it)</p>"
         )
+        # matplotlib is imported at the first debrief, not with the widget: a kernel that opens a
+        # role-play (a preheated Voila kernel, a chapter) starts a second faster without it.
+        from servicecourse.charts import figure_png, serve_profile_figure
+
         png = base64.b64encode(figure_png(serve_profile_figure(play.profile))).decode()
         alt = "SERVE profile, mean score per choice: " + ", ".join(
             f"{LABELS[d]} {value:+.1f}" for d, value in play.profile.items())

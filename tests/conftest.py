@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -157,3 +158,36 @@ def voila_server(config_dir: Path, **env: str):
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+class PageWatch:
+    """Records what a browser page asks of another host and the errors it logs.
+
+    ``external``: every request whose host is not this machine (data:, blob: and about: URLs
+    stay in the page; file: ones are allowed when the test opens the site from files).
+    ``errors``: console errors and uncaught exceptions, minus those containing ``known_errors``.
+    """
+
+    LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+    def __init__(self, page, known_errors: tuple[str, ...] = (), allow_file: bool = False):
+        self.known_errors = known_errors
+        self.allow_file = allow_file
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", lambda m: m.type == "error" and self._error(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self._error(f"pageerror: {e}"))
+
+    def _request(self, request):
+        url = urlparse(request.url)
+        if url.scheme in {"data", "blob", "about"}:
+            return
+        if url.scheme == "file" and self.allow_file:
+            return
+        if url.scheme not in {"http", "https", "ws", "wss"} or url.hostname not in self.LOCAL_HOSTS:
+            self.external.append(request.url)
+
+    def _error(self, text: str):
+        if not any(known in text for known in self.known_errors):
+            self.errors.append(text)

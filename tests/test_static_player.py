@@ -18,11 +18,11 @@ import threading
 from fractions import Fraction
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
 
+from conftest import PageWatch
 from servicecourse.engine import Roleplay
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_all, load_by_id
@@ -166,7 +166,6 @@ def test_scenario_text_cannot_break_out_of_the_script_element():
 # Pre-existing and not the player's: Sphinx 7.4 writes sphinx-thebe's inline configuration script
 # twice on every page, so the browser reports the second `const THEBE_JS_URL` as a redeclaration.
 _KNOWN_SITE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
-_LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 def _toc_files() -> list[str]:
@@ -198,31 +197,6 @@ def site_url(built_site):
     server.server_close()
 
 
-class _Watch:
-    """Records a page's requests that leave this machine and its console errors."""
-
-    def __init__(self, page, allow_file: bool = False):
-        self.allow_file = allow_file
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", self._request)
-        page.on("console", lambda m: m.type == "error" and self._error(f"console: {m.text}"))
-        page.on("pageerror", lambda e: self._error(f"pageerror: {e}"))
-
-    def _request(self, request):
-        url = urlparse(request.url)
-        if url.scheme in {"data", "blob", "about"}:
-            return
-        if url.scheme == "file" and self.allow_file:
-            return
-        if url.scheme not in {"http", "https", "ws", "wss"} or url.hostname not in _LOCAL_HOSTS:
-            self.external.append(request.url)
-
-    def _error(self, text: str):
-        if not any(known in text for known in _KNOWN_SITE_ERRORS):
-            self.errors.append(text)
-
-
 def _focused(page, selector: str) -> bool:
     return page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
 
@@ -246,7 +220,7 @@ def test_a_learner_plays_a_roleplay_with_the_keyboard_alone(site_url, chromium, 
     scenario = load_by_id("serve-call-centre")
     play = Roleplay(scenario)
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
-    watch = _Watch(page)
+    watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS)
     page.goto(f"{site_url}/book/serve.html")
     player = page.locator('.serve-roleplay-static[data-scenario="serve-call-centre"]')
     assert "serve-player" in player.get_attribute("class")
@@ -309,7 +283,7 @@ def test_a_learner_plays_a_roleplay_with_the_keyboard_alone(site_url, chromium, 
 @pytest.mark.browser
 def test_every_chapter_turns_each_roleplay_into_a_player(site_url, chromium):
     page = chromium.new_page()
-    watch = _Watch(page)
+    watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS)
     players = 0
     for name in _toc_files():
         embedded = re.findall(r'roleplay\("([^"]+)"\)', (REPO / f"{name}.md").read_text())
@@ -335,7 +309,7 @@ def test_every_chapter_turns_each_roleplay_into_a_player(site_url, chromium):
 def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromium):
     """Opened as file://, with no web server at all, a role-play still plays to its path code."""
     page = chromium.new_page()
-    watch = _Watch(page, allow_file=True)
+    watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS, allow_file=True)
     page.goto((built_site / "book" / "serve.html").as_uri())
     player = page.locator('.serve-roleplay-static[data-scenario="serve-call-centre"]')
     for _ in range(20):
@@ -349,7 +323,7 @@ def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromi
 
 def test_search_finds_a_chapter_by_a_word_it_teaches(site_url, chromium):
     page = chromium.new_page()
-    watch = _Watch(page)
+    watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS)
     page.goto(f"{site_url}/search.html?q=servitude")
     results = page.locator("#search-results li a")
     results.first.wait_for(timeout=20_000)
