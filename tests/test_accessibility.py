@@ -205,14 +205,22 @@ def voila(tmp_path_factory, demo_cohort):
         yield url
 
 
-def test_the_roleplay_app_opening_and_debrief_have_no_serious_violation(voila, chromium, axe_path):
+def _open_app(chromium, axe_path, url: str, ready: str, label: str):
+    """Open an app's page, wait for the ``ready`` selector, then check it: no serious violation
+    and every control named. Returns the page and how many controls it has."""
     page = chromium.new_page()
-    page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", timeout=60_000)
-    page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
-    assert_no_serious_violations(page, axe_path, "the role-play app, opening")
+    page.goto(url, timeout=60_000)
+    page.locator(ready).first.wait_for(timeout=60_000)
+    assert_no_serious_violations(page, axe_path, label)
+    return page, assert_every_control_is_named(page, axe_path, "body", label)
+
+
+def test_the_roleplay_app_opening_and_debrief_have_no_serious_violation(voila, chromium, axe_path):
+    page, controls = _open_app(chromium, axe_path,
+                               f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre",
+                               'button:has-text("Let her finish")', "the role-play app, opening")
     opening = load_by_id("serve-call-centre").beats["opening"]
-    assert assert_every_control_is_named(page, axe_path, "body", "the role-play app, opening") \
-        == 1 + len(opening.choices)                      # the picker and the choices
+    assert controls == 1 + len(opening.choices)  # the picker and the choices
     assert page.get_by_label("Role-play").count() == 1
     for _ in range(10):
         # Each click goes to the kernel and back: wait for the next beat or the ending.
@@ -230,11 +238,9 @@ def test_the_roleplay_app_opening_and_debrief_have_no_serious_violation(voila, c
 
 
 def test_the_dashboard_app_has_no_serious_violation(voila, chromium, axe_path):
-    page = chromium.new_page()
-    page.goto(f"{voila}/voila/render/dashboard.ipynb", timeout=60_000)
-    page.locator("table.hr-learners").wait_for(timeout=60_000)
-    assert_no_serious_violations(page, axe_path, "the dashboard app")
-    assert assert_every_control_is_named(page, axe_path, "body", "the dashboard app") >= 2
+    page, controls = _open_app(chromium, axe_path, f"{voila}/voila/render/dashboard.ipynb",
+                               "table.hr-learners", "the dashboard app")
+    assert controls >= 2
     assert page.get_by_label("Cohort").input_value() == "demo"
     page.get_by_label("Team").select_option("Billing")
     page.wait_for_function(
@@ -245,11 +251,9 @@ def test_the_dashboard_app_has_no_serious_violation(voila, chromium, axe_path):
 
 
 def test_the_debrief_app_has_no_serious_violation(voila, chromium, axe_path):
-    page = chromium.new_page()
-    page.goto(f"{voila}/voila/render/debrief.ipynb", timeout=60_000)
-    page.locator("img.debrief-choices-chart").wait_for(timeout=60_000)
-    assert_no_serious_violations(page, axe_path, "the debrief app")
-    assert assert_every_control_is_named(page, axe_path, "body", "the debrief app") >= 2
+    page, controls = _open_app(chromium, axe_path, f"{voila}/voila/render/debrief.ipynb",
+                               "img.debrief-choices-chart", "the debrief app")
+    assert controls >= 2
     assert page.get_by_label("Role-play").count() == 1 and page.get_by_label("Cohort").count() == 1
     page.close()
 
