@@ -128,7 +128,9 @@ async def visit(context, base: str, limit: float = 180.0) -> dict[str, float]:
         marks["shown"] = time.perf_counter() - began
     except PlaywrightTimeout:
         pass
-    await page.close(run_before_unload=True)  # as a closed tab: Voila shuts its kernel down
+    # Leave as a closed tab does: Voila's page then asks the server to shut its kernel down.
+    await page.goto("about:blank")
+    await page.close()
     return marks
 
 

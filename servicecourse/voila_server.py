@@ -8,13 +8,18 @@ It is Voila itself, with two changes made before it starts:
 - every page's Jinja environment shares one cache of compiled templates. Voila builds a new
   environment for each page it renders, so without it the server compiled its whole template
   tree again for every visitor (about a second of CPU in its only thread on 2 cores), and a
-  class arriving together queued behind it.
+  class arriving together queued behind it;
+- every app page sets Jupyter's ``_xsrf`` cookie. When a visitor closes the tab, Voila's page
+  asks the server to shut its kernel down and must send that cookie back; Voila never set it,
+  so the server refused (403) and each closed page left a kernel of about 100 MB running until
+  the idle cull (voila-dashboards/voila#1458).
 
 `servicecourse.launch.voila_command` gives the full command line.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 
@@ -59,11 +64,29 @@ def share_compiled_templates(cache: jinja2.BytecodeCache | None = None) -> jinja
     return cache
 
 
+def set_xsrf_cookie_on_pages() -> None:
+    """Make Voila's page handler set the ``_xsrf`` cookie its kernel-shutdown request needs."""
+    from voila.handler import VoilaHandler
+
+    prepare = getattr(VoilaHandler.prepare, "__wrapped__", VoilaHandler.prepare)
+
+    async def prepare_with_cookie(self, *args, **kwargs):
+        result = prepare(self, *args, **kwargs)
+        if inspect.isawaitable(result):
+            await result
+        self.xsrf_token  # noqa: B018  (reading it sets the cookie on this response)
+
+    prepare_with_cookie.__wrapped__ = prepare
+    VoilaHandler.prepare = prepare_with_cookie
+
+
 def main(argv: list[str]) -> None:
-    """Start Voila with ``argv``, the course's templates and the shared template cache."""
+    """Start Voila with ``argv``, the course's templates, the shared template cache and the
+    cookie that lets a closed page shut its kernel down."""
     paths = [str(JUPYTER_DATA), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     share_compiled_templates()
+    set_xsrf_cookie_on_pages()
     from voila.app import main as voila_main  # after JUPYTER_PATH: Voila reads it on import
 
     sys.argv = ["voila", *argv]

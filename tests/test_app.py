@@ -102,3 +102,24 @@ def test_the_page_opens_on_the_requested_role_play_not_the_first_one(voila, chro
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
     assert page.locator(".serve-roleplay h2").inner_text() == "Billed twice"
     page.close()
+
+
+@pytest.mark.slow
+def test_a_closed_page_can_shut_its_kernel_down(voila):
+    # What Voila's page does when its tab closes: post the _xsrf cookie's value to the shutdown
+    # endpoint. The page must have set that cookie, or the kernel is left running (403).
+    import http.cookiejar
+    import json
+    import re
+    import urllib.parse
+
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    page = browser.open(f"{voila}/voila/render/roleplay.ipynb", timeout=60).read().decode()
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    xsrf = {c.name: c.value for c in cookies}.get("_xsrf")
+    assert xsrf, "the page did not set the _xsrf cookie"
+    request = urllib.request.Request(f"{voila}/voila/api/shutdown/{config['kernelId']}",
+                                     data=urllib.parse.urlencode({"_xsrf": xsrf}).encode())
+    assert browser.open(request, timeout=60).status == 204
