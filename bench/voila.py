@@ -8,10 +8,10 @@ own front end costs, whatever the app):
   three visits, each made once the server has refilled its pool and gone quiet; split into the
   page's HTML complete (the server's part), its scripts loaded, and the button visible. Visits
   with an empty browser cache (a first visit) and with the scripts cached (a return visit);
-- 20 visitors at once, with empty browser caches and again with the scripts cached: median,
-  95th percentile and slowest (a visitor still waiting after 5 minutes is counted, not waited
-  for); memory: the Voila process tree idle and at its peak, and each session's kernel; and the
-  CPU time the server (Voila and its kernels) and the browser used meanwhile.
+- 20 visitors at once, each with an empty browser cache: median, 95th percentile and slowest (a
+  visitor still waiting after 5 minutes is counted, not waited for); memory: the Voila process
+  tree idle and at its peak, and each session's kernel; and the CPU time the server (Voila and
+  its kernels) and the browser used meanwhile.
 
     .venv/bin/python bench/voila.py
 
@@ -165,20 +165,16 @@ def browser_cpu_seconds() -> float:
     return total
 
 
-async def concurrent_sessions(port: int, pid: int, cached: bool) -> dict:
-    """SESSIONS visitors at once, each with its own browser profile (its scripts cached by an
-    earlier visit if ``cached``): their times to the first choice (None: not within the limit),
-    the tree's peak memory, each kernel's memory at the end, and the CPU time used meanwhile."""
+async def concurrent_sessions(port: int, pid: int) -> dict:
+    """SESSIONS visitors at once, each with its own empty browser profile: their times to the
+    first choice (None: not within the limit), the tree's peak memory, each kernel's memory once
+    all have left, and the CPU time used meanwhile."""
     base = f"http://127.0.0.1:{port}"
     peak = 0.0
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
         contexts = [await browser.new_context() for _ in range(SESSIONS)]
-        if cached:
-            for context in contexts:
-                await visit(context, base)
-                wait_quiet(pid)
         server_cpu, browser_cpu = _tree_cpu_seconds(pid), browser_cpu_seconds()
         task = asyncio.gather(*(visit(context, base, limit=CROWD_LIMIT) for context in contexts))
         while not task.done():
@@ -229,8 +225,8 @@ def report_first_renders(label: str, results: dict[str, list[dict[str, float]]])
     return statistics.median(m["shown"] for m in results["return visit"])
 
 
-def report_crowd(label: str, idle: float, crowd: dict, caches: str) -> None:
-    """Print the times, memory and CPU of one crowd of visitors."""
+def report_crowd(label: str, idle: float, crowd: dict) -> float:
+    """Print the times, memory and CPU of one crowd of visitors; return their median time."""
     times = [math.inf if t is None else t for t in crowd["times"]]  # not rendered: slowest of all
 
     def seconds(value: float) -> str:
@@ -242,18 +238,19 @@ def report_crowd(label: str, idle: float, crowd: dict, caches: str) -> None:
     if missing:
         spread += f" ({missing} not rendered within {CROWD_LIMIT:.0f} s)"
     kernels = crowd["kernels"]
-    print(f"  {label:34} {SESSIONS} at once, {caches}: {spread}; memory: server idle {idle:.0f} MB, "
+    print(f"  {label:34} {SESSIONS} at once  : {spread}; memory: server idle {idle:.0f} MB, "
           f"peak {crowd['peak']:.0f} MB, {len(kernels)} kernels of "
           f"{statistics.mean(kernels) if kernels else 0:.0f} MB each; CPU: server "
           f"{crowd['server cpu']:.0f} s, browser {crowd['browser cpu']:.0f} s", flush=True)
+    return statistics.median(times)
 
 
 def main() -> None:
     setups = [("role-play app, no preheating", 0, REPO / "apps", False),
               ("role-play app, pool of 4 (default)", 4, REPO / "apps", True),
               ("role-play app, pool of 20", 20, REPO / "apps", True),
-              ("floor: one button, pool of 4", 4, None, False)]
-    shown = {}
+              ("floor: one button, pool of 20", 20, None, True)]
+    shown, crowds = {}, {}
     print(f"First render (median of {VISITS} visits; target: under 1 s preheated) and "
           f"{SESSIONS} visitors at once:", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
@@ -265,14 +262,12 @@ def main() -> None:
                 idle = _tree_rss_mb(server.pid)
                 shown[label] = report_first_renders(label, asyncio.run(first_renders(port, server.pid)))
                 if crowd:
-                    for cached in (False, True):
-                        wait_quiet(server.pid)
-                        report_crowd(label, idle, asyncio.run(concurrent_sessions(port, server.pid, cached)),
-                                     "scripts cached" if cached else "empty caches")
+                    crowds[label] = report_crowd(label, idle, asyncio.run(concurrent_sessions(port, server.pid)))
             finally:
                 stop(server)
-    app, floor = shown["role-play app, pool of 4 (default)"], shown["floor: one button, pool of 4"]
-    print(f"return visit, preheated role-play app / one-button floor: {app / floor:.2f}")
+    app, floor = "role-play app, pool of 20", "floor: one button, pool of 20"
+    print(f"role-play app / one-button floor, both with a pool of 20: return visit "
+          f"{shown[app] / shown[floor]:.2f}, median of {SESSIONS} at once {crowds[app] / crowds[floor]:.2f}")
 
 
 if __name__ == "__main__":

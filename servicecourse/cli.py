@@ -193,8 +193,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--lab-port", type=int, default=8888)
     serve.add_argument("--roleplay-pool", type=int, default=4, metavar="N",
                        help="kernels kept ready with the role-play app drawn, so a visitor's page "
-                            "opens without waiting for one to start (about 60 MB each; default 4; "
-                            "a class that opens it together wants one per learner)")
+                            "opens without waiting for one to start (about 110 MB each; default 4)")
 
     cohort = commands.add_parser("cohort", help="run a cohort: new, roster, release, collect, "
                                                 "autograde, feedback",

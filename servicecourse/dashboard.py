@@ -427,6 +427,20 @@ def cohort_frame(root: str | Path | None, initial: str | None, style_html: str,
     return root, app, picker
 
 
+def assemble(app, cohort_picker, show_cohort, picker, show_pick, body):
+    """Finish a cohort app: each picker redraws its part, the first cohort is drawn, and the two
+    pickers sit in a row above ``body``. Returns ``app``."""
+    import ipywidgets as widgets
+
+    cohort_picker.observe(show_cohort, names="value")
+    picker.observe(show_pick, names="value")
+    show_cohort()
+    pickers = widgets.HBox([cohort_picker, picker],
+                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+    app.children = [*app.children, pickers, body]
+    return app
+
+
 def dashboard(initial: str | None = None, root: str | Path | None = None):
     """The HR dashboard widget: cohort and team pickers over the cohort's completion view."""
     import ipywidgets as widgets
@@ -460,10 +474,4 @@ def dashboard(initial: str | None = None, root: str | Path | None = None):
             loaded["switching"] = False
         show_team()
 
-    cohort_picker.observe(show_cohort, names="value")
-    team_picker.observe(show_team, names="value")
-    show_cohort()
-    pickers = widgets.HBox([cohort_picker, team_picker],
-                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-    app.children = [*app.children, pickers, body]
-    return app
+    return assemble(app, cohort_picker, show_cohort, team_picker, show_team, body)

@@ -22,7 +22,7 @@ import nbformat
 
 from servicecourse.charts import BAD, GOOD, plt
 from servicecourse.dashboard import _STYLE as _DASHBOARD_STYLE
-from servicecourse.dashboard import PICKER_STYLE, cohort_frame, course_order, image
+from servicecourse.dashboard import PICKER_STYLE, assemble, cohort_frame, course_order, image
 from servicecourse.engine import PathCodeError, Roleplay, replay
 from servicecourse.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
 
@@ -434,10 +434,4 @@ def debrief_app(initial: str | None = None, root: str | Path | None = None):
             body.value = (f'<div class="hr-error" role="status">Cannot read cohort '
                           f"{_e(cohort_picker.value)}: {_e(error)}</div>")
 
-    cohort_picker.observe(show_cohort, names="value")
-    play_picker.observe(show_play, names="value")
-    show_cohort()
-    pickers = widgets.HBox([cohort_picker, play_picker],
-                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-    app.children = [*app.children, pickers, body]
-    return app
+    return assemble(app, cohort_picker, show_cohort, play_picker, show_play, body)
