@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 from servicecourse import roster
 from servicecourse.charts import figure_png, plt
 from servicecourse.cohort import CONFIG_NAME
-from servicecourse.paths import COHORTS, due_days
+from servicecourse.paths import COHORTS, course_order, due_days
 from servicecourse.report import STATUS_COLOURS, STATUSES, Row, team_totals
 
 COHORTS_ENV = "COURSE_COHORTS"
@@ -106,12 +106,6 @@ def rows_by_team(rows: list[Row]) -> dict[str, list[Row]]:
     for row in rows:
         grouped[team_of(row)].append(row)
     return grouped
-
-
-def course_order(modules) -> list[str]:
-    """``modules`` in course order (``course.yml``), unknown ones last, by name."""
-    order = list(due_days())
-    return sorted(set(modules), key=lambda m: (order.index(m) if m in order else len(order), m))
 
 
 # --- overdue ------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ import nbformat
 
 from servicecourse.charts import BAD, GOOD, plt
 from servicecourse.dashboard import _STYLE as _DASHBOARD_STYLE
-from servicecourse.dashboard import PICKER_STYLE, assemble, cohort_frame, course_order, image
+from servicecourse.dashboard import PICKER_STYLE, assemble, cohort_frame, image
 from servicecourse.engine import PathCodeError, Roleplay, replay
+from servicecourse.paths import course_order
 from servicecourse.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
 
 GRADE_ID = "roleplay_path"

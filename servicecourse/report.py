@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from servicecourse import cohort, roster
 from servicecourse.charts import figure_png, plt
-from servicecourse.paths import due_days
+from servicecourse.paths import course_order, course_rank, due_days
 
 STATUSES = ("not started", "submitted", "needs manual grading", "failed", "passed")
 STATUS_COLOURS = {"not started": "#9e9e9e", "submitted": "#64b5f6",
@@ -78,8 +78,7 @@ def completion(course_dir: str | Path, pass_mark: float = PASS_MARK,
                     continue
                 rows.append(Row(student.id, name, module.name, float(submission.score), max_score,
                                 _status(submission, max_score, pass_mark)))
-    order = {module: index for index, module in enumerate(due_days())}
-    rows.sort(key=lambda r: (r.learner, order.get(r.module, len(order)), r.module))
+    rows.sort(key=lambda r: (r.learner, *course_rank(r.module)))
     return [_with_schedule(row, learners.get(row.learner), today) for row in rows]
 
 
@@ -106,9 +105,7 @@ def write_csv(rows: list[Row], path: str | Path) -> Path:
 
 def completion_figure(rows: list[Row], title: str = "Completion by module"):
     """A stacked bar chart: how many learners are in each status, per module."""
-    order = list(due_days())
-    modules = sorted({row.module for row in rows},
-                     key=lambda m: (order.index(m) if m in order else len(order), m))[::-1]
+    modules = course_order(row.module for row in rows)[::-1]
     counts = Counter((row.module, row.status) for row in rows)
     fig, ax = plt.subplots(figsize=(8.5, 0.5 * len(modules) + 1.6), dpi=100)
     left = [0] * len(modules)
