@@ -48,12 +48,6 @@ def submissions(folder: Path) -> list[tuple[str, str]]:
                   for module in learner.iterdir() if module.is_dir()) if root.is_dir() else []
 
 
-def _releases(folder: Path) -> dict[str, Path]:
-    root = folder / "release"
-    return {module.name: notebook for module in sorted(root.iterdir()) if module.is_dir()
-            for notebook in sorted(module.glob("*.ipynb"))[:1]} if root.is_dir() else {}
-
-
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite:///")
 
@@ -133,7 +127,7 @@ def autograde_cohort(folder: str | Path, workers: int | None = None, timeout: in
     """Autograde every submission of a cohort in parallel; return one Outcome per submission."""
     folder = Path(folder).resolve()
     db_url = cohort.db_url(folder)
-    releases = _releases(folder)
+    releases = cohort.released_notebooks(folder)
     outcomes, jobs = {}, []
     for learner, module in submissions(folder):
         outcome = outcomes[(learner, module)] = Outcome(learner, module)

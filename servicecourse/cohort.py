@@ -79,6 +79,13 @@ def venv_tools_on_path() -> None:
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
+def released_notebooks(folder: str | Path) -> dict[str, Path]:
+    """The released notebook of each module of a cohort (``release/<module>/``), by module."""
+    root = Path(folder) / "release"
+    return {module.name: notebook for module in sorted(root.iterdir()) if module.is_dir()
+            for notebook in sorted(module.glob("*.ipynb"))[:1]} if root.is_dir() else {}
+
+
 def db_url(folder: str | Path) -> str:
     """The gradebook URL of a cohort."""
     return config(folder).CourseDirectory.db_url

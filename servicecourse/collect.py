@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from servicecourse import cohort
 from servicecourse.roster import load as load_roster
 from servicecourse.screening import module_of
 
@@ -68,8 +69,7 @@ def _place(folder: Path, learner: str, data: bytes, label: str, releases: dict[s
 def collect(folder: str | Path, source: str | Path) -> Collected:
     """Copy every hand-in under ``source`` into the cohort; report what could not be placed."""
     folder, source = Path(folder), Path(source)
-    releases = {m.name: next(iter(sorted(m.glob("*.ipynb")))) for m in (folder / "release").iterdir()
-                if m.is_dir() and any(m.glob("*.ipynb"))} if (folder / "release").is_dir() else {}
+    releases = cohort.released_notebooks(folder)
     result = Collected()
     if not releases:
         result.problems.append(f"{folder}: nothing is released yet; run `course cohort release` first")
