@@ -22,11 +22,11 @@ from dataclasses import astuple, dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import parse_qs
 
 from servicecourse import roster
 from servicecourse.charts import figure_png, plt
 from servicecourse.cohort import CONFIG_NAME
+from servicecourse.page_request import follow_request
 from servicecourse.paths import COHORTS, course_order, due_days
 from servicecourse.report import STATUS_COLOURS, STATUSES, Row, team_totals
 
@@ -56,14 +56,10 @@ def list_cohorts(root: str | Path | None = None) -> list[str]:
                   if p.is_dir() and not p.name.startswith(".") and (p / CONFIG_NAME).is_file())
 
 
-def requested(name: str) -> str | None:
-    """The query parameter ``name`` of the Voila page that started this kernel, if any."""
-    return (parse_qs(os.environ.get("QUERY_STRING", "")).get(name) or [None])[0]
-
-
 def initial_cohort(names: list[str], wanted: str | None = None) -> str | None:
-    """The cohort to open: ``wanted`` (or the page's ``?cohort=``), else ``demo``, else the first."""
-    for candidate in (wanted, requested("cohort"), DEFAULT_COHORT):
+    """The cohort to open first: ``wanted``, else ``demo``, else the first (the page's
+    ``?cohort=``, if any, is followed once known: `servicecourse.page_request`)."""
+    for candidate in (wanted, DEFAULT_COHORT):
         if candidate in names:
             return candidate
     return names[0] if names else None
@@ -418,6 +414,8 @@ def cohort_frame(root: str | Path | None, initial: str | None, style_html: str,
         return root, app, None
     picker = widgets.Dropdown(options=names, value=initial_cohort(names, initial),
                               description="Cohort", style=PICKER_STYLE)
+    if initial is None:
+        follow_request(picker, "cohort", set(names))
     return root, app, picker
 
 

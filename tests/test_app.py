@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from conftest import PageWatch, voila_server
-from servicecourse import app
+from servicecourse import app, page_request
 
 
 def test_outside_voila_the_app_opens_on_the_query_s_scenario(monkeypatch):
@@ -29,11 +29,11 @@ def test_a_preheated_kernel_draws_the_app_before_the_request_and_then_follows_it
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     request_arrives, switched = threading.Event(), threading.Event()
 
-    def wait_for_the_visitor():  # what Voila's get_query_string does in a pool kernel
+    def wait_for_the_visitor(name):  # what Voila's get_query_string does in a pool kernel
         request_arrives.wait(timeout=10)
-        return "serve-call-centre"
+        return {"scenario": "serve-call-centre"}.get(name)
 
-    monkeypatch.setattr(app, "requested_scenario", wait_for_the_visitor)
+    monkeypatch.setattr(page_request, "requested", wait_for_the_visitor)
     picker, stage = app.roleplay_app().children  # returns while no one has asked yet
     assert picker.value == picker.options[0][1]
     picker.observe(lambda _: switched.set(), names="value")

@@ -82,6 +82,17 @@ def test_cohorts_are_the_folders_with_an_nbgrader_config(tmp_path, monkeypatch):
     assert dashboard.initial_cohort(["a", "b"]) == "a" and dashboard.initial_cohort([]) is None
 
 
+def test_the_page_s_cohort_parameter_picks_the_cohort_unless_one_is_given(tmp_path, monkeypatch):
+    for name in ("demo", "spring"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "nbgrader_config.py").write_text("")
+    monkeypatch.setenv("QUERY_STRING", "cohort=spring")
+    assert dashboard.cohort_frame(tmp_path, None, "", ())[2].value == "spring"
+    assert dashboard.cohort_frame(tmp_path, "demo", "", ())[2].value == "demo"
+    monkeypatch.setenv("QUERY_STRING", "cohort=no-such-cohort")
+    assert dashboard.cohort_frame(tmp_path, None, "", ())[2].value == "demo"
+
+
 def test_without_any_cohort_the_dashboard_says_how_to_make_one(tmp_path):
     app = dashboard.dashboard(root=tmp_path)
     text = "".join(getattr(child, "value", "") for child in app.children)
