@@ -48,11 +48,11 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(SOLUTIONS, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    db_url = db_url or sqlite_url(folder)
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
-        course_config=str(REPO / CONFIG_NAME), root=str(folder),
-        db_url=db_url or sqlite_url(folder)))
+        course_config=str(REPO / CONFIG_NAME), root=str(folder), db_url=db_url))
     venv_tools_on_path()
-    with Gradebook(db_url or sqlite_url(folder)):
+    with Gradebook(db_url):
         pass  # creates the gradebook's tables now, so a bad database URL fails here
     return folder
 

@@ -1,6 +1,6 @@
 """The Voila server of the course apps, run as ``python -m servicecourse.voila_server [options]``.
 
-It is Voila itself, with two changes made before it starts:
+It is Voila itself, with three changes made before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
