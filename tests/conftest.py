@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -191,3 +194,50 @@ class PageWatch:
     def _error(self, text: str):
         if not any(known in text for known in self.known_errors):
             self.errors.append(text)
+
+
+# A roster for the demo cohort: four learners start in the far past (their unfinished modules are
+# overdue whenever the tests run), one in the far future, one has no date, two are not listed.
+DEMO_ROSTER = """id,first_name,last_name,email,team,start_date
+amara-okoye,Amara,Okoye,amara-okoye@example.com,Front desk,2020-01-06
+ben-carter,Ben,Carter,ben-carter@example.com,Front desk,2099-01-05
+chloe-martin,Chloé,Martin,chloe-martin@example.com,Billing,2020-01-06
+dev-patel,Dev,Patel,dev-patel@example.com,Billing,
+elena-rossi,Elena,Rossi,elena-rossi@example.com,,2020-01-06
+farid-haddad,Farid,Haddad,farid-haddad@example.com,Call centre,2020-01-06
+"""
+
+
+@pytest.fixture(scope="session")
+def demo_cohort(tmp_path_factory) -> Path:
+    """The demo cohort (really autograded, ~60 s), built once per test session, with a roster."""
+    from servicecourse.demo import build
+
+    folder = build(tmp_path_factory.mktemp("cohorts") / "demo")
+    (folder / "roster.csv").write_text(DEMO_ROSTER, encoding="utf-8")
+    return folder
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging; answers the browser's own favicon request with 204."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        # The site has no favicon; the browser asks for one by itself. Not a page request.
+        if self.path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served by a plain static file server on 127.0.0.1 (no kernel, no app)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

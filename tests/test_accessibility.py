@@ -12,11 +12,8 @@ No rule is switched off and no element is excluded.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -24,8 +21,7 @@ from servicecourse.paths import REPO
 from servicecourse.scenario import load_by_id
 from servicecourse.vectors import all_vectors
 from conftest import voila_server
-from test_dashboard import build_demo_once
-from test_static_player import _QuietHandler, _toc_files
+from test_static_player import _toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -108,17 +104,6 @@ def assert_every_control_is_named(page, axe_path: str, scope: str, where: str) -
 
 # ------------------------------------------------------------------------------ the static site ---
 
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    """The built site served by a plain static file server on 127.0.0.1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(_QuietHandler, directory=str(built_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
 def _open(browser, url: str, color_scheme: str = "light", lands_on: str | None = None):
     """A page at ``url`` (or where it redirects: ``lands_on``) once it has loaded, every role-play
     is a player and the icons are drawn."""
@@ -192,9 +177,6 @@ def test_role_plays_played_to_each_kind_of_ending_have_no_serious_violation(
 
 # ------------------------------------------------------------------------------ the Voila apps ---
 
-@pytest.fixture(scope="session")
-def demo_cohort(tmp_path_factory):
-    return build_demo_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -18,36 +18,6 @@ from servicecourse.dashboard import (NO_TEAM, csv_link, csv_text, learners_table
 from servicecourse.report import Row, write_csv
 from servicecourse.roster import Learner
 
-# A roster for the demo cohort: four learners start in the far past (their unfinished modules are
-# overdue whenever the tests run), one in the far future, one has no date, two are not listed.
-DEMO_ROSTER = """id,first_name,last_name,email,team,start_date
-amara-okoye,Amara,Okoye,amara-okoye@example.com,Front desk,2020-01-06
-ben-carter,Ben,Carter,ben-carter@example.com,Front desk,2099-01-05
-chloe-martin,Chloé,Martin,chloe-martin@example.com,Billing,2020-01-06
-dev-patel,Dev,Patel,dev-patel@example.com,Billing,
-elena-rossi,Elena,Rossi,elena-rossi@example.com,,2020-01-06
-farid-haddad,Farid,Haddad,farid-haddad@example.com,Call centre,2020-01-06
-"""
-
-_DEMO: dict[str, Path] = {}
-
-
-def build_demo_once(tmp_path_factory) -> Path:
-    """The demo cohort (really autograded, ~60 s), built once per test session, with a roster."""
-    if "folder" not in _DEMO:
-        from servicecourse.demo import build
-
-        folder = build(tmp_path_factory.mktemp("cohorts") / "demo")
-        (folder / "roster.csv").write_text(DEMO_ROSTER, encoding="utf-8")
-        _DEMO["folder"] = folder
-    return _DEMO["folder"]
-
-
-@pytest.fixture(scope="session")
-def demo_cohort(tmp_path_factory) -> Path:
-    return build_demo_once(tmp_path_factory)
-
-
 def _row(learner, module, status, score=0.0, team="", due="", late=False, name=None):
     return Row(learner, name or learner.title(), module, score, 10.0, status, team, due, late)
 

@@ -15,7 +15,6 @@ from servicecourse.engine import Roleplay
 from servicecourse.paths import SOLUTIONS
 from servicecourse.scenario import load_by_id
 from conftest import voila_server
-from test_dashboard import build_demo_once
 
 SCENARIO = load_by_id("serve-call-centre")
 
@@ -184,9 +183,6 @@ def test_without_any_cohort_the_debrief_says_how_to_make_one(tmp_path):
 
 # --- on the real demo cohort and in a browser ----------------------------------------------------
 
-@pytest.fixture(scope="session")
-def demo_cohort(tmp_path_factory) -> Path:
-    return build_demo_once(tmp_path_factory)
 
 
 @pytest.mark.slow

@@ -8,15 +8,12 @@ scenario) and demand identical results. The browser tests then play the built si
 from __future__ import annotations
 
 import dataclasses
-import functools
 import html
 import json
 import re
 import shutil
 import subprocess
-import threading
 from fractions import Fraction
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -171,30 +168,6 @@ _KNOWN_SITE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 def _toc_files() -> list[str]:
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
     return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        # The site has no favicon; the browser asks for one by itself. Not a page request.
-        if self.path == "/favicon.ico":
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    """The built site served by a plain static file server on 127.0.0.1 (no kernel, no app)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 def _focused(page, selector: str) -> bool:
