@@ -4,12 +4,16 @@ For a server with no preheated kernels, with the pool `course serve` keeps (4) a
 large as a class (20), and, as a floor, for a stand-in app holding a single button (what Voila's
 own front end costs, whatever the app):
 
-- first render: seconds from the request to the first choice button on screen, the median of
-  three visits, each made once the server has refilled its pool and gone quiet; split into the
-  page's HTML complete (the server's part), its scripts loaded, and the button visible. Visits
-  with an empty browser cache (a first visit) and with the scripts cached (a return visit);
-- 20 visitors at once, each with an empty browser cache: median, 95th percentile and slowest (a
-  visitor still waiting after 5 minutes is counted, not waited for); memory: the Voila process
+- first render: seconds from the request to the first choice on screen, the median of three
+  visits, each made once the server has refilled its pool and gone quiet: the page's HTML
+  complete (the server's part), the first view's choice painted (the role-play as the page draws
+  it before Voila's front end has loaded, playable; see servicecourse/first_view.py), the page's
+  scripts loaded, and the live widget's choice painted (Voila's front end connected to the
+  kernel). Paint times are the browser's own (Element Timing), read in the page. Visits with an
+  empty browser cache (a first visit) and with the scripts cached (a return visit);
+- 20 visitors at once, each with an empty browser cache: median, 95th percentile and slowest of
+  the live choice painted (a visitor still waiting after 5 minutes is counted, not waited for),
+  and the median of the first view; memory: the Voila process
   tree idle and at its peak, and each session's kernel; and the CPU time the server (Voila and
   its kernels) and the browser used meanwhile.
 
@@ -112,26 +116,49 @@ def wait_quiet(pid: int, limit: float = 180.0) -> None:
             return
 
 
+# Run in every page before its own scripts: give each choice button named FIRST_CHOICE an
+# `elementtiming` name as soon as it is in the document ("first-view" for the first view's,
+# "live" for a widget's), and keep the time the browser reports it painted.
+PAINT_MARKS = """
+window.__paints = {};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    if (!(entry.identifier in window.__paints)) window.__paints[entry.identifier] = entry.renderTime || entry.loadTime;
+}).observe({type: "element", buffered: true});
+new MutationObserver(() => {
+  for (const button of document.querySelectorAll("button:not([elementtiming])"))
+    if (button.textContent.startsWith(%s))
+      button.setAttribute("elementtiming", button.classList.contains("course-first-choice") ? "first-view" : "live");
+}).observe(document, {childList: true, subtree: true});
+""" % json.dumps(FIRST_CHOICE)
+
+
+async def new_context(browser):
+    """A browser profile with nothing cached that records when the first choices are painted."""
+    context = await browser.new_context()
+    await context.add_init_script(PAINT_MARKS)
+    return context
+
+
 async def visit(context, base: str, limit: float = 180.0) -> dict[str, float]:
-    """One visitor: seconds to the HTML complete, the scripts loaded and the first choice shown;
-    a mark not reached within ``limit`` seconds of the request is missing."""
+    """One visitor: seconds from the request to the HTML complete, the first view's choice
+    painted, the scripts loaded and the live choice painted; a mark not reached within ``limit``
+    seconds is missing."""
     page = await context.new_page()
-    marks: dict[str, float] = {}
-    began = time.perf_counter()
-    page.on("requestfinished", lambda r: "render/roleplay" in r.url
-            and marks.setdefault("html", time.perf_counter() - began))
     try:
-        await page.goto(base + URL, wait_until="load", timeout=limit * 1000)
-        marks["scripts"] = time.perf_counter() - began
-        left = limit - marks["scripts"]
-        await page.get_by_role("button", name=FIRST_CHOICE).wait_for(timeout=max(left, 0.1) * 1000)
-        marks["shown"] = time.perf_counter() - began
+        await page.goto(base + URL, wait_until="commit", timeout=limit * 1000)
+        await page.wait_for_function("() => window.__paints && window.__paints.live", timeout=limit * 1000)
     except PlaywrightTimeout:
         pass
+    times = await page.evaluate("""() => {
+        const navigation = performance.getEntriesByType("navigation")[0] || {};
+        return {html: navigation.responseEnd, scripts: navigation.loadEventStart,
+                first: window.__paints["first-view"], shown: window.__paints.live};
+    }""")
     # Leave as a closed tab does: Voila's page then asks the server to shut its kernel down.
     await page.goto("about:blank")
     await page.close()
-    return marks
+    return {key: ms / 1000 for key, ms in times.items() if ms}
 
 
 async def first_renders(port: int, pid: int) -> dict[str, list[dict[str, float]]]:
@@ -142,11 +169,11 @@ async def first_renders(port: int, pid: int) -> dict[str, list[dict[str, float]]
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
         for _ in range(VISITS):
-            context = await browser.new_context()  # a new profile: nothing cached
+            context = await new_context(browser)
             results["first visit"].append(await visit(context, base))
             await context.close()
             wait_quiet(pid)
-        context = await browser.new_context()
+        context = await new_context(browser)
         await visit(context, base)  # fills the cache
         for _ in range(VISITS):
             wait_quiet(pid)
@@ -174,7 +201,7 @@ async def concurrent_sessions(port: int, pid: int) -> dict:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
-        contexts = [await browser.new_context() for _ in range(SESSIONS)]
+        contexts = [await new_context(browser) for _ in range(SESSIONS)]
         server_cpu, browser_cpu = _tree_cpu_seconds(pid), browser_cpu_seconds()
         task = asyncio.gather(*(visit(context, base, limit=CROWD_LIMIT) for context in contexts))
         while not task.done():
@@ -182,7 +209,8 @@ async def concurrent_sessions(port: int, pid: int) -> dict:
             await asyncio.sleep(0.2)
         marks = await task
         peak = max(peak, _tree_rss_mb(pid))
-        result = {"times": [m.get("shown") for m in marks], "peak": peak, "kernels": kernels_mb(pid),
+        result = {"times": [m.get("shown") for m in marks], "first views": [m.get("first") for m in marks],
+                  "peak": peak, "kernels": kernels_mb(pid),
                   "server cpu": _tree_cpu_seconds(pid) - server_cpu,
                   "browser cpu": browser_cpu_seconds() - browser_cpu}
         await browser.close()
@@ -216,12 +244,19 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
+def _median(marks: list[dict[str, float]], key: str) -> str:
+    values = [m[key] for m in marks if key in m]
+    if len(values) < len(marks):
+        return "   --" if not values else f"{statistics.median(values):5.2f} s ({len(marks) - len(values)} missing)"
+    return f"{statistics.median(values):5.2f} s"
+
+
 def report_first_renders(label: str, results: dict[str, list[dict[str, float]]]) -> float:
-    """Print the medians of each kind of visit; return the return visit's median to the choice."""
+    """Print the medians of each kind of visit; return the return visit's median to the live choice."""
     for kind, marks in results.items():
-        medians = {key: statistics.median(m[key] for m in marks) for key in ("html", "scripts", "shown")}
-        print(f"  {label:34} {kind:12}: HTML complete {medians['html']:5.2f} s, scripts loaded "
-              f"{medians['scripts']:5.2f} s, first choice shown {medians['shown']:5.2f} s", flush=True)
+        print(f"  {label:34} {kind:12}: HTML complete {_median(marks, 'html')}, first view shown "
+              f"{_median(marks, 'first')}, scripts loaded {_median(marks, 'scripts')}, live choice "
+              f"shown {_median(marks, 'shown')}", flush=True)
     return statistics.median(m["shown"] for m in results["return visit"])
 
 
@@ -237,6 +272,9 @@ def report_crowd(label: str, idle: float, crowd: dict) -> float:
     missing = times.count(math.inf)
     if missing:
         spread += f" ({missing} not rendered within {CROWD_LIMIT:.0f} s)"
+    first_views = [t for t in crowd["first views"] if t is not None]
+    if first_views:
+        spread = f"first view median {statistics.median(first_views):5.1f} s; live: " + spread
     kernels = crowd["kernels"]
     print(f"  {label:34} {SESSIONS} at once  : {spread}; memory: server idle {idle:.0f} MB, "
           f"peak {crowd['peak']:.0f} MB, {len(kernels)} kernels of "

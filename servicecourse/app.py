@@ -5,12 +5,27 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from servicecourse.articles import ARTICLES
+from servicecourse.first_view import first_view_html
 from servicecourse.page_request import follow_request
 from servicecourse.scenario import load_all
 from servicecourse.widget import RoleplayWidget
 
 
-def roleplay_app(initial: str | None = None) -> widgets.VBox:
+class RoleplayApp(widgets.VBox):
+    """The picker over the role-play; its output also carries the page's first view (HTML)."""
+
+    def __init__(self, children, first_view: str, **kwargs):
+        super().__init__(children, **kwargs)
+        self.first_view = first_view
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view, plus the first view the course's Voila template shows while loading."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.first_view
+        return bundle
+
+
+def roleplay_app(initial: str | None = None) -> RoleplayApp:
     """A scenario picker over a RoleplayWidget; opens on ``initial`` or the page's ?scenario=."""
     scenarios = load_all()
     options = [(f"{s.title} ({s.role}; {ARTICLES[s.article].title})", s.id)
@@ -27,6 +42,8 @@ def roleplay_app(initial: str | None = None) -> widgets.VBox:
 
     picker.observe(show, names="value")
     show()
+    first_view = first_view_html(options, scenarios, picker.value,
+                                 parameter="scenario" if initial is None else None)
     if initial is None:
         follow_request(picker, "scenario", set(scenarios))
-    return widgets.VBox([picker, stage])
+    return RoleplayApp([picker, stage], first_view)

@@ -65,10 +65,14 @@ def scenario_data(scenario: Scenario) -> dict:
     }
 
 
+def script_json(data) -> str:
+    """``data`` as compact JSON that is safe to place inside a ``<script>`` element."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+
+
 def scenario_json(scenario: Scenario) -> str:
     """``scenario_data`` as JSON that is safe to place inside a ``<script>`` element."""
-    text = json.dumps(scenario_data(scenario), ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_ESCAPES)
+    return script_json(scenario_data(scenario))
 
 
 def scenario_html(scenario: Scenario) -> str:

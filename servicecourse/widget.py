@@ -38,6 +38,7 @@ class RoleplayWidget(widgets.VBox):
     def __init__(self, scenario: Scenario, heading_level: int = 3, **kwargs):
         super().__init__(**kwargs)
         self.add_class("serve-roleplay")
+        self.add_class(f"serve-scenario-{scenario.id}")  # which role-play, for the page's scripts
         self.play = Roleplay(scenario)
         # The title is a heading one level below the page's (h3 under a chapter's h2 section, h2
         # in the Voila app under its h1); the debrief's headings one level below the title.

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import PageWatch, voila_server
 from servicecourse import app, page_request
+from servicecourse.scenario import load_all, load_by_id
+
+APP = "/voila/render/roleplay.ipynb"
 
 
 def test_outside_voila_the_app_opens_on_the_query_s_scenario(monkeypatch):
@@ -101,6 +104,79 @@ def test_the_page_opens_on_the_requested_role_play_not_the_first_one(voila, chro
     page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", timeout=60_000)
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
     assert page.locator(".serve-roleplay h2").inner_text() == "Billed twice"
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_before_voila_s_front_end_has_loaded_the_page_plays_and_nothing_done_is_lost(voila, chromium):
+    page = chromium.new_page()
+    watch = PageWatch(page)
+    held = []
+    page.route("**/voila/static/voila.js", lambda route: held.append(route))  # Voila's front end waits
+    page.goto(f"{voila}{APP}?scenario=serve-call-centre", wait_until="commit", timeout=60_000)
+    page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
+    assert page.get_by_role("heading", level=2).inner_text() == "Billed twice"
+    assert page.locator(".serve-roleplay").count() == 0  # nothing of the live app yet
+    # The learner picks another role-play and answers its opening, still before the app is live.
+    other = load_by_id(next(sid for sid in sorted(load_all()) if sid != "serve-call-centre"))
+    choice = other.beats[other.start].choices[1]
+    page.get_by_label("Role-play").select_option(other.id)
+    page.get_by_role("button", name=choice.text).click()
+    assert "One moment" in page.get_by_role("status").inner_text()
+    held[0].continue_()
+    # The live widgets take over where the learner is: the role-play picked, the choice made.
+    page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
+    assert f"serve-scenario-{other.id}" in page.locator(".serve-roleplay").get_attribute("class")
+    assert choice.feedback in page.locator(".serve-feedback").inner_text()
+    shown = page.get_by_label("Role-play").locator("option:checked").inner_text()
+    assert shown.replace("\xa0", " ").startswith(other.title)  # ipywidgets writes no-break spaces
+    page.close()
+    assert watch.external == [] and watch.errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_learner_plays_the_app_to_the_debrief_with_the_keyboard_alone(voila, chromium):
+    page = chromium.new_page()
+    held = []
+    page.route("**/voila/static/voila.js", lambda route: held.append(route))
+    page.goto(f"{voila}{APP}?scenario=serve-call-centre", wait_until="commit", timeout=60_000)
+    page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
+
+    def focused_button() -> str:
+        return page.evaluate("""() => { const e = document.activeElement;
+            return e && e.tagName === "BUTTON" && e.getAttribute("aria-disabled") !== "true" ? e.textContent : ""; }""")
+
+    def tab_to_a_button():
+        for _ in range(60):
+            if focused_button():
+                return
+            page.keyboard.press("Tab")
+        pytest.fail("Tab never reached a button")
+
+    # The first choice, answered in the first view; the live app takes over with the focus on
+    # the next beat's first choice, so the learner goes on where they are.
+    tab_to_a_button()
+    assert focused_button().startswith("Let her finish")
+    page.keyboard.press("Enter")
+    held[0].continue_()
+    page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
+    assert page.evaluate("document.activeElement.classList.contains('serve-choice')")
+    # Then the first choice of each beat, with Tab and Enter, to the ending.
+    for _ in range(10):
+        if page.locator(".serve-ending").count():
+            break
+        tab_to_a_button()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)  # the kernel redraws the beat
+    assert page.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c"
+    for _ in range(60):  # and start again
+        if focused_button() == "Play again":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Let her finish").wait_for(timeout=10_000)
     page.close()
 
 
