@@ -88,8 +88,8 @@ def test_a_learner_plays_to_an_ending_and_sees_the_debrief(voila, chromium):
 def test_the_picker_switches_to_another_scenario(voila, chromium):
     page = chromium.new_page()
     page.goto(f"{voila}/voila/render/roleplay.ipynb", timeout=60_000)
+    page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)  # the live app
     picker = page.get_by_label("Role-play")
-    picker.wait_for(timeout=60_000)
     option = picker.locator("option", has_text="Billed twice")
     picker.select_option(label=option.inner_text())
     page.get_by_role("button", name="Let her finish").wait_for(timeout=10_000)
@@ -103,7 +103,9 @@ def test_the_page_opens_on_the_requested_role_play_not_the_first_one(voila, chro
     page = chromium.new_page()
     page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", timeout=60_000)
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
-    assert page.locator(".serve-roleplay h2").inner_text() == "Billed twice"
+    assert page.get_by_role("heading", level=2).inner_text() == "Billed twice"  # the first view
+    page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
+    assert page.locator(".serve-roleplay h2").inner_text() == "Billed twice"  # the live app
     page.close()
 
 
