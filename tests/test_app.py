@@ -139,6 +139,21 @@ def test_before_voila_s_front_end_has_loaded_the_page_plays_and_nothing_done_is_
 
 @pytest.mark.slow
 @pytest.mark.browser
+@pytest.mark.parametrize("query", ["scenario=no-such-thing", "scenario=__proto__", "scenario=toString", "scenario="])
+def test_a_page_asking_for_no_known_role_play_opens_on_the_first_one(voila, chromium, query):
+    page = chromium.new_page()
+    watch = PageWatch(page)
+    page.route("**/voila/static/voila.js", lambda route: None)  # the first view alone
+    page.goto(f"{voila}{APP}?{query}", wait_until="commit", timeout=60_000)
+    page.locator("button.course-first-choice").first.wait_for(timeout=60_000)
+    first = load_by_id(app.roleplay_app().children[0].options[0][1])
+    assert page.get_by_role("heading", level=2).inner_text() == first.title
+    page.close()
+    assert watch.errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_learner_plays_the_app_to_the_debrief_with_the_keyboard_alone(voila, chromium):
     page = chromium.new_page()
     held = []

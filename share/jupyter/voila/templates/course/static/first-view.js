@@ -26,7 +26,8 @@
   window.courseFirstView = function (holder) {
     const data = JSON.parse(holder.querySelector(".course-first-view-data").textContent);
     const asked = data.parameter && new URLSearchParams(window.location.search).get(data.parameter);
-    const state = { scenario: asked in data.scenarios ? asked : data.initial, choice: null, sent: null };
+    const known = asked && Object.prototype.hasOwnProperty.call(data.scenarios, asked);
+    const state = { scenario: known ? asked : data.initial, choice: null, sent: null };
     const cell = holder.parentElement;
 
     const picker = element("select", { id: "course-first-view-picker" },
@@ -78,10 +79,15 @@
       lastFocused = holder.contains(event.target) ? event.target : null;
     });
 
+    let deadline = null;
+
     function handOver() {
-      const live = cell.querySelector(`.serve-roleplay`);
+      const live = cell.querySelector(".serve-roleplay");
       if (!live || !live.querySelector("h2")) return;  // the live widgets are not drawn yet
       const livePicker = cell.querySelector(".widget-dropdown select");
+      // Whatever happens to the replay, the live app is shown within 15 s of being drawn.
+      deadline = deadline || setTimeout(() => holder.isConnected
+        && finish(cell.querySelector(".serve-roleplay"), cell.querySelector(".widget-dropdown select")), 15000);
       if (!live.classList.contains(`serve-scenario-${state.scenario}`)) {
         // Ask the live picker for the role-play shown here; wait for the kernel to draw it.
         const index = data.options.findIndex(([, id]) => id === state.scenario);
@@ -104,6 +110,11 @@
           && live.querySelector("button.serve-choice, .serve-ending");
         if (!answered) return;
       }
+      finish(live, livePicker);
+    }
+
+    function finish(live, livePicker) {
+      clearTimeout(deadline);
       // Keyboard focus goes to the same control on the live page (after a replayed choice: the
       // next beat's first choice), not back to the top of the page.
       // (Voila moves the cells into its own layout once loaded, which takes the focus away
@@ -111,7 +122,7 @@
       const active = document.activeElement;
       const focused = holder.contains(active) ? active
         : !active || active === document.body ? lastFocused : null;
-      const liveChoices = live.querySelectorAll("button.serve-choice");
+      const liveChoices = live ? live.querySelectorAll("button.serve-choice") : [];
       const firstChoices = [...stage.querySelectorAll(".course-first-choice")];
       observer.disconnect();
       holder.remove();
