@@ -47,6 +47,10 @@ def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps") -> li
             "--VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
             *(["--VoilaConfiguration.preheat_kernel=True",
                f"--VoilaKernelManager.kernel_pools_config={pools!r}"] if preheat else []),
+            # Pool kernels run the notebook all at once at start; on a busy machine their output
+            # can come more than nbclient's default 4 s after the cell's reply, and Voila would
+            # then serve a page with the cell empty (seen with a pool of 20 on 2 cores).
+            "--VoilaExecutor.iopub_timeout=60",
             "--MappingKernelManager.cull_idle_timeout=1800",
             "--MappingKernelManager.cull_interval=300"]
 
