@@ -42,8 +42,8 @@ def roleplay_app(initial: str | None = None) -> RoleplayApp:
 
     picker.observe(show, names="value")
     show()
-    first_view = first_view_html(options, scenarios, picker.value,
-                                 parameter="scenario" if initial is None else None)
-    if initial is None:
-        follow_request(picker, "scenario", set(scenarios))
+    parameter = "scenario" if initial is None else None  # the page's ?scenario=, if followed
+    first_view = first_view_html(options, scenarios, picker.value, parameter)
+    if parameter:
+        follow_request(picker, parameter, set(scenarios))
     return RoleplayApp([picker, stage], first_view)

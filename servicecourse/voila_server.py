@@ -4,7 +4,7 @@ It is Voila itself, with three changes made before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
-  from a CDN;
+  from a CDN, and with the role-play app's first view (`servicecourse.first_view`);
 - every page's Jinja environment shares one cache of compiled templates. Voila builds a new
   environment for each page it renders, so without it the server compiled its whole template
   tree again for every visitor (about a second of CPU in its only thread on 2 cores), and a

@@ -34,8 +34,7 @@
       data.options.map(([label, id]) => element("option", { value: id }, label)));
     picker.value = state.scenario;
     picker.addEventListener("change", () => {
-      state.scenario = picker.value;
-      state.choice = null;
+      state.scenario = picker.value;  // (the picker is disabled once a choice is made)
       draw();
     });
     const stage = element("div", { class: "course-first-roleplay" });
@@ -75,9 +74,10 @@
 
     const observer = new MutationObserver(handOver);
     let lastFocused = null;
-    document.addEventListener("focusin", (event) => {
+    const trackFocus = (event) => {
       lastFocused = holder.contains(event.target) ? event.target : null;
-    });
+    };
+    document.addEventListener("focusin", trackFocus);
 
     let deadline = null;
 
@@ -86,8 +86,7 @@
       if (!live || !live.querySelector("h2")) return;  // the live widgets are not drawn yet
       const livePicker = cell.querySelector(".widget-dropdown select");
       // Whatever happens to the replay, the live app is shown within 15 s of being drawn.
-      deadline = deadline || setTimeout(() => holder.isConnected
-        && finish(cell.querySelector(".serve-roleplay"), cell.querySelector(".widget-dropdown select")), 15000);
+      deadline = deadline || setTimeout(() => holder.isConnected && finish(), 15000);
       if (!live.classList.contains(`serve-scenario-${state.scenario}`)) {
         // Ask the live picker for the role-play shown here; wait for the kernel to draw it.
         const index = data.options.findIndex(([, id]) => id === state.scenario);
@@ -110,11 +109,13 @@
           && live.querySelector("button.serve-choice, .serve-ending");
         if (!answered) return;
       }
-      finish(live, livePicker);
+      finish();
     }
 
-    function finish(live, livePicker) {
+    function finish() {
       clearTimeout(deadline);
+      const live = cell.querySelector(".serve-roleplay");
+      const livePicker = cell.querySelector(".widget-dropdown select");
       // Keyboard focus goes to the same control on the live page (after a replayed choice: the
       // next beat's first choice), not back to the top of the page.
       // (Voila moves the cells into its own layout once loaded, which takes the focus away
@@ -125,11 +126,12 @@
       const liveChoices = live ? live.querySelectorAll("button.serve-choice") : [];
       const firstChoices = [...stage.querySelectorAll(".course-first-choice")];
       observer.disconnect();
+      document.removeEventListener("focusin", trackFocus);
       holder.remove();
       if (!focused) return;
       const target = focused === picker ? livePicker
         : liveChoices[state.sent ? 0 : Math.max(firstChoices.indexOf(focused), 0)];
-      (target || livePicker).focus();
+      if (target || livePicker) (target || livePicker).focus();
     }
 
     showPageNow();
