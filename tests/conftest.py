@@ -163,6 +163,14 @@ def voila_server(config_dir: Path, **env: str):
         server.wait(timeout=15)
 
 
+def hold_voila_front_end(page):
+    """Keep Voila's front end (voila.js) from loading on ``page`` until the returned function is
+    called, so a test sees the app's page as it is before the live widgets come."""
+    held = []
+    page.route("**/voila/static/voila.js", lambda route: held.append(route))
+    return lambda: held[0].continue_()
+
+
 class PageWatch:
     """Records what a browser page asks of another host and the errors it logs.
 

@@ -20,7 +20,7 @@ import pytest
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_by_id
 from servicecourse.vectors import all_vectors
-from conftest import voila_server
+from conftest import hold_voila_front_end, voila_server
 from test_static_player import _toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -200,15 +200,14 @@ def _open_app(chromium, axe_path, url: str, ready: str, label: str):
 def test_the_roleplay_app_first_view_opening_and_debrief_have_no_serious_violation(voila, chromium, axe_path):
     opening = load_by_id("serve-call-centre").beats["opening"]
     page = chromium.new_page()
-    held = []
-    page.route("**/voila/static/voila.js", lambda route: held.append(route))  # Voila's front end waits
+    release_front_end = hold_voila_front_end(page)
     page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", wait_until="commit",
               timeout=60_000)
     page.locator("button.course-first-choice").first.wait_for(timeout=60_000)
     assert_no_serious_violations(page, axe_path, "the role-play app, first view")
     controls = assert_every_control_is_named(page, axe_path, "body", "the role-play app, first view")
     assert controls == 1 + len(opening.choices)  # the picker and the choices
-    held[0].continue_()
+    release_front_end()
     page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
     page.locator('button.serve-choice:has-text("Let her finish")').wait_for(timeout=60_000)
     assert_no_serious_violations(page, axe_path, "the role-play app, opening")

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import PageWatch, voila_server
+from conftest import PageWatch, hold_voila_front_end, voila_server
 from servicecourse import app, page_request
 from servicecourse.scenario import load_all, load_by_id
 
@@ -55,7 +55,7 @@ def voila(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_served_app_shows_no_source_code(voila):
-    page = urllib.request.urlopen(f"{voila}/voila/render/roleplay.ipynb", timeout=60).read().decode()
+    page = urllib.request.urlopen(f"{voila}{APP}", timeout=60).read().decode()
     assert "roleplay_app()" not in page and "import" not in page.split("<body")[1].split("<script")[0]
 
 
@@ -64,7 +64,7 @@ def test_the_served_app_shows_no_source_code(voila):
 def test_a_learner_plays_to_an_ending_and_sees_the_debrief(voila, chromium):
     page = chromium.new_page()
     watch = PageWatch(page)
-    page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", timeout=60_000)
+    page.goto(f"{voila}{APP}?scenario=serve-call-centre", timeout=60_000)
     page.get_by_role("button", name="Let her finish").click(timeout=60_000)
     page.wait_for_selector(".serve-feedback")
     for _ in range(10):
@@ -87,7 +87,7 @@ def test_a_learner_plays_to_an_ending_and_sees_the_debrief(voila, chromium):
 @pytest.mark.browser
 def test_the_picker_switches_to_another_scenario(voila, chromium):
     page = chromium.new_page()
-    page.goto(f"{voila}/voila/render/roleplay.ipynb", timeout=60_000)
+    page.goto(f"{voila}{APP}", timeout=60_000)
     page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)  # the live app
     picker = page.get_by_label("Role-play")
     option = picker.locator("option", has_text="Billed twice")
@@ -101,7 +101,7 @@ def test_the_picker_switches_to_another_scenario(voila, chromium):
 def test_the_page_opens_on_the_requested_role_play_not_the_first_one(voila, chromium):
     # A preheated kernel draws the app before the request; it must still follow ?scenario=.
     page = chromium.new_page()
-    page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", timeout=60_000)
+    page.goto(f"{voila}{APP}?scenario=serve-call-centre", timeout=60_000)
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
     assert page.get_by_role("heading", level=2).inner_text() == "Billed twice"  # the first view
     page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
@@ -114,8 +114,7 @@ def test_the_page_opens_on_the_requested_role_play_not_the_first_one(voila, chro
 def test_before_voila_s_front_end_has_loaded_the_page_plays_and_nothing_done_is_lost(voila, chromium):
     page = chromium.new_page()
     watch = PageWatch(page)
-    held = []
-    page.route("**/voila/static/voila.js", lambda route: held.append(route))  # Voila's front end waits
+    release_front_end = hold_voila_front_end(page)
     page.goto(f"{voila}{APP}?scenario=serve-call-centre", wait_until="commit", timeout=60_000)
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
     assert page.get_by_role("heading", level=2).inner_text() == "Billed twice"
@@ -126,7 +125,7 @@ def test_before_voila_s_front_end_has_loaded_the_page_plays_and_nothing_done_is_
     page.get_by_label("Role-play").select_option(other.id)
     page.get_by_role("button", name=choice.text).click()
     assert "One moment" in page.get_by_role("status").inner_text()
-    held[0].continue_()
+    release_front_end()
     # The live widgets take over where the learner is: the role-play picked, the choice made.
     page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
     assert f"serve-scenario-{other.id}" in page.locator(".serve-roleplay").get_attribute("class")
@@ -143,7 +142,7 @@ def test_before_voila_s_front_end_has_loaded_the_page_plays_and_nothing_done_is_
 def test_a_page_asking_for_no_known_role_play_opens_on_the_first_one(voila, chromium, query):
     page = chromium.new_page()
     watch = PageWatch(page)
-    page.route("**/voila/static/voila.js", lambda route: None)  # the first view alone
+    hold_voila_front_end(page)  # the first view alone
     page.goto(f"{voila}{APP}?{query}", wait_until="commit", timeout=60_000)
     page.locator("button.course-first-choice").first.wait_for(timeout=60_000)
     first = load_by_id(app.roleplay_app().children[0].options[0][1])
@@ -156,8 +155,7 @@ def test_a_page_asking_for_no_known_role_play_opens_on_the_first_one(voila, chro
 @pytest.mark.browser
 def test_a_learner_plays_the_app_to_the_debrief_with_the_keyboard_alone(voila, chromium):
     page = chromium.new_page()
-    held = []
-    page.route("**/voila/static/voila.js", lambda route: held.append(route))
+    release_front_end = hold_voila_front_end(page)
     page.goto(f"{voila}{APP}?scenario=serve-call-centre", wait_until="commit", timeout=60_000)
     page.get_by_role("button", name="Let her finish").wait_for(timeout=60_000)
 
@@ -177,7 +175,7 @@ def test_a_learner_plays_the_app_to_the_debrief_with_the_keyboard_alone(voila, c
     tab_to_a_button()
     assert focused_button().startswith("Let her finish")
     page.keyboard.press("Enter")
-    held[0].continue_()
+    release_front_end()
     page.locator(".course-first-view").wait_for(state="detached", timeout=60_000)
     assert page.evaluate("document.activeElement.classList.contains('serve-choice')")
     # Then the first choice of each beat, with Tab and Enter, to the ending.
@@ -208,7 +206,7 @@ def test_a_closed_page_can_shut_its_kernel_down(voila):
 
     cookies = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-    page = browser.open(f"{voila}/voila/render/roleplay.ipynb", timeout=60).read().decode()
+    page = browser.open(f"{voila}{APP}", timeout=60).read().decode()
     config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
                                   page, re.S).group(1))
     xsrf = {c.name: c.value for c in cookies}.get("_xsrf")
