@@ -252,12 +252,13 @@ def _median(marks: list[dict[str, float]], key: str) -> str:
 
 
 def report_first_renders(label: str, results: dict[str, list[dict[str, float]]]) -> float:
-    """Print the medians of each kind of visit; return the return visit's median to the live choice."""
+    """Print the medians of each kind of visit; return the return visit's median to the live
+    choice (a visit that never showed it counts as slowest of all, as in a crowd)."""
     for kind, marks in results.items():
         print(f"  {label:34} {kind:12}: HTML complete {_median(marks, 'html')}, first view shown "
               f"{_median(marks, 'first')}, scripts loaded {_median(marks, 'scripts')}, live choice "
               f"shown {_median(marks, 'shown')}", flush=True)
-    return statistics.median(m["shown"] for m in results["return visit"])
+    return statistics.median(m.get("shown", math.inf) for m in results["return visit"])
 
 
 def report_crowd(label: str, idle: float, crowd: dict) -> float:
