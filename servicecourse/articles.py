@@ -39,12 +39,11 @@ ARTICLES = {
                 author=NOT_NAMED, publisher=NOT_NAMED, date=NO_DATE),
         Article("service-spirit", "Service Spirit: how to disseminate it in the company?",
                 kind="an expert-opinion piece (not an interview) giving the view of Xavier "
-                     "Quérat-Hément, president of the Association Esprit de Service France",
+                     "Quérat-Hément, who presides over the Association Esprit de Service France",
                 author=NOT_NAMED, publisher="a website the text does not name", date=NO_DATE),
         Article("management", "Customer-centric culture: what about management?",
-                kind="a blog article covering the same ground as his talk at the 36th annual "
-                     "conference of AMARC, a French association for the management of customer "
-                     "complaints",
+                kind="a blog article covering the same ground as the talk he gave at the 36th "
+                     "conference of AMARC, a French association of customer-complaint managers",
                 author="Benoît Meyronin", publisher="Académie du Service UK, on its blog",
                 date="28 November 2016"),
         Article("commitment", "The Importance Of Building An Organization-Wide Service Commitment",
