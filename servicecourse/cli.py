@@ -8,30 +8,35 @@ import sys
 import warnings
 from pathlib import Path
 
-from sqlalchemy.exc import SAWarning
-
 from servicecourse.scenario import ScenarioError, load_scenario
+from servicecourse.scenario_design import RULES, design_warnings
 
 
 def _check(args) -> int:
-    """Validate scenario files; print every problem; non-zero exit if any."""
+    """Validate scenario files and report their design warnings; exit 1 if any file is invalid
+    (or, with --strict, has a warning), 2 if no file was given."""
     paths = []
     for given in args.paths:
         path = Path(given)
         paths.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    failed = 0
+    failed = warned = 0
     for path in paths:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
             failed += 1
             print("\n".join(error.problems), file=sys.stderr)
-        else:
-            print(f"{path}: ok ({len(scenario.beats)} beats, {len(scenario.endings)} endings)")
+            continue
+        found = design_warnings(scenario)
+        warned += bool(found)
+        for warning in found:
+            print(f"{path}:{warning.line}: warning ({warning.rule}): {warning.message}", file=sys.stderr)
+        print(f"{path}: ok ({len(scenario.beats)} beats, {len(scenario.endings)} endings, "
+              f"{len(found)} design warnings)")
     if not paths:
         print("no scenario files given", file=sys.stderr)
         return 2
-    return 1 if failed else 0
+    return 1 if failed or (args.strict and warned) else 0
 
 
 def _cohort_folder(value: str) -> Path:
@@ -171,8 +176,11 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--cohort", required=True, type=_cohort_folder,
                          help="the cohort: a name under cohorts/ or a folder path")
 
-    check = command(commands, "check", _check, "Validate role-play scenario files (or folders of them).")
+    check = command(commands, "check", _check, "Validate role-play scenario files (or folders of them) "
+                                               "and warn about their design (rules below).")
+    check.epilog, check.formatter_class = RULES, argparse.RawDescriptionHelpFormatter
     check.add_argument("paths", nargs="+", help="scenario files or folders")
+    check.add_argument("--strict", action="store_true", help="fail (exit 1) on design warnings too")
 
     report = command(commands, "report", _report,
                      "Read a cohort's gradebook; write completion.csv, completion.png and teams.csv.")
@@ -243,11 +251,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command; known problems are printed without a traceback."""
+    args = parser().parse_args(argv)
+    if args.run is _check:  # fast: no nbgrader, no SQLAlchemy
+        return _check(args)
+    from sqlalchemy.exc import SAWarning
+
     from servicecourse.cohort import CohortError
     from servicecourse.roster import RosterError
 
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own autoflush notices
-    args = parser().parse_args(argv)
     try:
         return args.run(args)
     except (CohortError, RosterError) as error:

@@ -1,7 +1,13 @@
 """Role-play scenarios: load a YAML file, validate it completely, return plain dataclasses.
 
 A scenario is data, never code. Loading reports *every* problem at once, each with the file,
-the line and the reason, so an author can fix a file in one pass.
+the line and the reason, so an author can fix a file in one pass. A YAML syntax error inside an
+unclosed quote, ``[`` or ``{`` is reported at the line where that construct began, with the line
+where the parser gave up (which can be many lines later).
+
+Optional key ``scores``: ``debrief`` (the default: during play a choice shows its consequence and
+the first sentence of its feedback; scores and full feedback wait for the debrief) or
+``immediate`` (scores shown at each choice); it becomes ``Scenario.show_scores``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from servicecourse.paths import SCENARIOS
 from servicecourse.serve import DIMENSIONS, SCORE_MAX, SCORE_MIN
 
 OUTCOMES = ("good", "mixed", "poor")
+SCORE_DISPLAYS = ("debrief", "immediate")
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Choice:
     feedback: str
     score: dict[str, int]
     next: str
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Beat:
     speaker: str
     text: str
     choices: tuple[Choice, ...]
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Ending:
     title: str
     text: str
     outcome: str
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class Scenario:
     beats: dict[str, Beat]
     endings: dict[str, Ending]
     expert: str
+    show_scores: bool = False
     source: Path | None = field(default=None, compare=False)
 
     def node(self, node_id: str) -> Beat | Ending:
@@ -167,6 +178,10 @@ def _parse(path: Path, data, check: _Checker) -> Scenario | None:
     if meta["article"] and meta["article"] not in ARTICLES:
         check.problem(check.line_of(data, "article"),
                       f"scenario: unknown article '{meta['article']}' (expected one of {', '.join(ARTICLES)})")
+    scores = data.get("scores", "debrief")
+    if scores not in SCORE_DISPLAYS:
+        check.problem(check.line_of(data, "scores"),
+                      f"scenario: scores '{scores}' must be one of {', '.join(SCORE_DISPLAYS)}")
 
     endings = {}
     for ending_id, raw in check.mapping(data, "endings", "scenario").items():
@@ -179,7 +194,8 @@ def _parse(path: Path, data, check: _Checker) -> Scenario | None:
             check.problem(check.line_of(raw, "outcome"),
                           f"{where}: outcome '{outcome}' must be one of {', '.join(OUTCOMES)}")
         endings[str(ending_id)] = Ending(str(ending_id), check.text(raw, "title", where),
-                                         check.text(raw, "text", where), outcome)
+                                         check.text(raw, "text", where), outcome,
+                                         check.line_of(data["endings"], ending_id))
 
     beats, lines = {}, {}
     for beat_id, raw in check.mapping(data, "beats", "scenario").items():
@@ -203,18 +219,21 @@ def _parse(path: Path, data, check: _Checker) -> Scenario | None:
             choices.append(Choice(check.text(raw_choice, "text", cwhere),
                                   check.text(raw_choice, "feedback", cwhere),
                                   check.score(raw_choice, cwhere),
-                                  check.text(raw_choice, "next", cwhere)))
+                                  check.text(raw_choice, "next", cwhere),
+                                  check.line_of(raw_choice)))
             target = choices[-1].next
             if target and target not in data.get("beats", {}) and target not in endings:
                 check.problem(check.line_of(raw_choice, "next"),
                               f"{cwhere}: leads to '{target}', which is neither a beat nor an ending")
         beats[str(beat_id)] = Beat(str(beat_id), check.text(raw, "speaker", where),
-                                   check.text(raw, "text", where), tuple(choices))
+                                   check.text(raw, "text", where), tuple(choices),
+                                   lines[str(beat_id)])
 
     if meta["start"] and beats and meta["start"] not in beats:
         check.problem(check.line_of(data, "start"), f"scenario: start '{meta['start']}' is not a beat")
     _check_graph(beats, endings, meta["start"], lines, data, check)
-    return Scenario(beats=beats, endings=endings, source=path, **meta)
+    return Scenario(beats=beats, endings=endings, show_scores=scores == "immediate",
+                    source=path, **meta)
 
 
 def _check_graph(beats, endings, start, lines, data, check: _Checker) -> None:
@@ -249,6 +268,31 @@ def _check_graph(beats, endings, start, lines, data, check: _Checker) -> None:
             check.problem(lines[beat_id], f"beat '{beat_id}': no way from here leads to an ending")
 
 
+# PyYAML's context for a construct that stays open until its closing character.
+_UNCLOSED = {
+    "while scanning a quoted scalar": "unclosed quote",
+    "while parsing a flow sequence": "unclosed [ bracket",
+    "while parsing a flow mapping": "unclosed { brace",
+}
+
+
+def _syntax_error(error: yaml.YAMLError) -> str:
+    """``line: reason`` for a YAML error, at the line where an unclosed construct began."""
+    problem = getattr(error, "problem", None) or str(error)
+    noticed = getattr(error, "problem_mark", None)
+    began = getattr(error, "context_mark", None)
+    context = getattr(error, "context", None)
+    noticed_line = noticed.line + 1 if noticed else 1
+    if began is not None and context in _UNCLOSED:
+        return (f"{began.line + 1}: YAML syntax error: {_UNCLOSED[context]} that begins here "
+                f"(the parser noticed at line {noticed_line}: {problem})")
+    if began is not None and context:
+        where = context.removeprefix("while ").replace("parsing ", "").replace("scanning ", "")
+        return (f"{noticed_line}: YAML syntax error: {problem} "
+                f"(in {where} that begins at line {began.line + 1})")
+    return f"{noticed_line}: YAML syntax error: {problem}"
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file; raise ScenarioError listing every problem."""
     path = Path(path)
@@ -257,10 +301,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as error:
         raise ScenarioError([f"{path}: cannot read the file ({error.strerror})"]) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(error, "problem", None) or str(error)
-        raise ScenarioError([f"{path}:{line}: YAML syntax error: {reason}"]) from None
+        raise ScenarioError([f"{path}:{_syntax_error(error)}"]) from None
     check = _Checker(path)
     scenario = _parse(path, data, check)
     if check.problems:

@@ -67,3 +67,35 @@ def test_an_unreachable_ending_is_rejected(tmp_path):
     path = tmp_path / "serve-call-centre.yaml"
     path.write_text(source + "  never:\n    title: Never\n    outcome: good\n    text: Unreached.\n")
     assert any("ending 'never': cannot be reached" in p for p in _problems(path))
+
+
+def test_scores_wait_for_the_debrief_unless_the_scenario_says_immediate(tmp_path):
+    """Is `scores` debrief by default, immediate when asked, and any other value refused at its line?"""
+    source = (SCENARIOS / "serve-call-centre.yaml").read_text()
+    assert load_scenario(SCENARIOS / "serve-call-centre.yaml").show_scores is False
+    path = tmp_path / "serve-call-centre.yaml"
+    path.write_text(source + "scores: immediate\n")
+    assert load_scenario(path).show_scores is True
+    path.write_text(source + "scores: always\n")
+    [problem] = _problems(path)
+    line = len(source.splitlines()) + 1
+    assert problem == f"{path}:{line}: scenario: scores 'always' must be one of debrief, immediate"
+
+
+def test_beats_choices_and_endings_know_their_lines(tmp_path):
+    """Does each loaded beat, choice and ending carry the line where it starts in the file?"""
+    path = tmp_path / "lines.yaml"
+    path.write_text(
+        "id: lines\ntitle: T\nrole: R\narticle: serve\nsetting: S\nstart: one\nexpert: E\n"
+        "beats:\n"
+        "  one:\n"                      # line 9
+        "    speaker: A\n    text: B\n    choices:\n"
+        "      - text: C\n"             # line 13
+        "        feedback: F\n        score: {spirit: 1}\n        next: end\n"
+        "endings:\n"
+        "  end:\n"                      # line 18
+        "    title: T\n    outcome: good\n    text: X\n")
+    scenario = load_scenario(path)
+    assert scenario.beats["one"].line == 9
+    assert scenario.beats["one"].choices[0].line == 13
+    assert scenario.endings["end"].line == 18
