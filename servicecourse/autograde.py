@@ -1,21 +1,33 @@
-"""Autograde a whole cohort on every core, with nbgrader doing every grade.
+"""Autograde a whole cohort on every core, with nbgrader doing every grade, in a sandbox.
 
-nbgrader grades one submission at a time and SQLite takes one writer at a time. So each worker
-process runs nbgrader's own ``autograde`` against a private copy of the gradebook, and the main
-process then copies the resulting grades into the cohort's gradebook, one submission after the
-other, through nbgrader's Gradebook API. With a server database (PostgreSQL) the workers write to
-it directly. Submissions that cannot be graded (not a notebook, the wrong module) are reported
-and skipped; a notebook that hangs or kills its kernel fails alone; nothing stops the batch.
+Each learner's notebook runs in nbgrader's own ``autograde``, its kernel in the course's sandbox
+(`servicecourse.grading.sandbox`). Its answers are then also read as data and scored with the
+module's tests from ``source/`` in the grader's own process (`servicecourse.grading.answers`);
+wherever the two disagree, or an answer cell holds more than its answer, the hand-in is flagged
+with the reason and the answers-as-data score is recorded.
+
+Only new or changed hand-ins are graded (by a hash of their files); ``force`` regrades them all.
+Manual grades and comments are kept wherever the answer they graded is unchanged
+(`servicecourse.grading.records`). nbgrader grades one submission at a time and SQLite takes
+one writer at a time, so each worker process grades into a private copy of the gradebook and
+the main process copies each result into the cohort's gradebook as soon as it is finished (with
+PostgreSQL the workers write to it directly). A worker that dies is replaced; the hand-in it was
+grading is tried once more, then failed with the reason; nothing stops the batch. One autograde
+runs at a time per cohort.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -24,9 +36,14 @@ from nbgrader.apps import NbGraderAPI
 from tqdm import tqdm
 
 from servicecourse import cohort
+from servicecourse.grading import records, sandbox, status
+from servicecourse.grading.answers import score_hand_in
+from servicecourse.grading.cells import grade_id, is_locked, is_test
 from servicecourse.screening import screen
 
 _WORKER: dict = {}
+OUTPUT_LIMIT = 1_000_000  # characters of output in one notebook worth a trainer's look
+RETRIES = 1  # a hand-in whose worker died is tried this many more times
 
 
 @dataclass
@@ -35,7 +52,7 @@ class Outcome:
 
     learner: str
     module: str
-    status: str = "graded"  # graded, flagged (graded, with reasons) or failed (not graded)
+    status: str = "graded"  # graded, flagged (graded, with reasons), failed (not graded), unchanged
     reasons: list[str] = field(default_factory=list)
     score: float | None = None
     max_score: float | None = None
@@ -48,15 +65,40 @@ def submissions(folder: Path) -> list[tuple[str, str]]:
                   for module in learner.iterdir() if module.is_dir()) if root.is_dir() else []
 
 
-def _is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite:///")
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
 
 
-def _sqlite_path(url: str) -> Path:
-    return Path(url[len("sqlite:///"):])
+def check_hidden_tests(folder: Path, db_url: str, releases: dict[str, Path]) -> None:
+    """Refuse to grade when the gradebook's test cells are not those of the cohort's ``source/``.
+
+    nbgrader runs the test cells it stored in the gradebook at release; the answers-as-data score
+    runs those of ``source/``. They must be the same, or one of the two was changed since.
+    """
+    with Gradebook(db_url) as gradebook:
+        for module, release in releases.items():
+            source_path = folder / "source" / module / release.name
+            if not source_path.exists():
+                raise cohort.CohortError(f"{source_path}: missing; the cohort's source/ is incomplete")
+            for cell in nbformat.read(source_path, as_version=4).cells:
+                cell_id = grade_id(cell)
+                if not cell_id or not (is_test(cell) or is_locked(cell)):
+                    continue
+                try:
+                    stored = gradebook.find_source_cell(cell_id, release.stem, module).source
+                except MissingEntry:
+                    raise cohort.CohortError(
+                        f"{module}: cell '{cell_id}' of source/ is not in the gradebook; "
+                        f"run `course cohort release --cohort {folder}` again") from None
+                if stored.strip() != cell.source.strip():
+                    raise cohort.CohortError(
+                        f"{module}: cell '{cell_id}' in the gradebook differs from {source_path}; "
+                        f"the tests were changed after the release. Release the module again "
+                        f"(`course cohort release`) if the change was meant; nothing was graded")
 
 
-def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | None) -> None:
+def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | None,
+                 use_sandbox: bool) -> None:
     """Per worker process: nbgrader's API on the cohort, with a private gradebook for SQLite."""
     config = cohort.config(folder)
     if base_db:
@@ -65,47 +107,56 @@ def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | 
         config.CourseDirectory.db_url = f"sqlite:///{private}"
     if timeout:
         config.Execute.timeout = timeout
+    if use_sandbox:
+        config.Execute.kernel_name = sandbox.KERNEL_NAME
     cohort.venv_tools_on_path()
-    _WORKER["api"] = NbGraderAPI(config=config)
-    _WORKER["db_url"] = config.CourseDirectory.db_url
+    _WORKER.update(api=NbGraderAPI(config=config), db_url=config.CourseDirectory.db_url,
+                   folder=Path(folder))
 
 
-def _grade_one(learner: str, module: str) -> tuple[str, str, bool, str, str]:
+def _grading_identity(folder: Path, learner: str):
+    """The context in which role-play codes are checked as this learner's (signed, attempt 1)."""
+    try:
+        from servicecourse import evidence, pathcodes
+    except ImportError:  # role-play evidence not installed in this checkout
+        return contextlib.nullcontext()
+    return pathcodes.graded_as(learner, evidence.roleplay_key(folder))
+
+
+def _grade_one(learner: str, module: str) -> dict:
+    """Run nbgrader's autograde on one hand-in, then score its answers as data."""
+    folder: Path = _WORKER["folder"]
     result = _WORKER["api"].autograde(module, learner, force=True, create=True)
-    return learner, module, bool(result.get("success")), _failure_reason(result), _WORKER["db_url"]
+    done = {"learner": learner, "module": module, "ok": bool(result.get("success")),
+            "reason": _failure_reason(result), "db": _WORKER["db_url"]}
+    if not done["ok"]:
+        return done
+    release = cohort.released_notebooks(folder)[module]
+    source = folder / "source" / module / release.name
+    submitted = folder / "submitted" / learner / module / release.name
+    with _grading_identity(folder, learner):
+        answers, clean = score_hand_in(source, submitted)
+    done["clean"] = clean
+    done["extra"] = [f"answer '{cell_id}' holds more than its answer ({a.extra[0]})"
+                     for cell_id, a in answers.items() if a.extra]
+    done["cells"] = records.answer_hashes(nbformat.read(submitted, as_version=4))
+    done["depends"] = records.graded_answers(nbformat.read(source, as_version=4))
+    return done
 
 
 def _failure_reason(result: dict) -> str:
     if result.get("success"):
         return ""
     text = f"{result.get('error') or ''}\n{result.get('log') or ''}"
+    for line in text.splitlines():
+        if "sandbox: " in line and "kernel killed" in line:
+            return line.split("sandbox: ", 1)[1].replace("; kernel killed", "")
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook"
     if "CellTimeoutError" in text or "timed out" in text:
         return "a cell ran past the time limit"
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return f"nbgrader could not grade it: {lines[-1] if lines else 'no details'}"
-
-
-def copy_submission(source: Gradebook, target: Gradebook, module: str, learner: str) -> None:
-    """Copy one graded submission (grades, comments, flags) from one gradebook to another."""
-    submitted = source.find_submission(module, learner)
-    target.update_or_create_submission(module, learner, timestamp=submitted.timestamp)
-    for notebook in submitted.notebooks:
-        copy = target.find_submission_notebook(notebook.name, module, learner)
-        copy.flagged = notebook.flagged
-        copy.late_submission_penalty = notebook.late_submission_penalty
-        for grade in notebook.grades:
-            other = target.find_grade(grade.name, notebook.name, module, learner)
-            other.auto_score, other.manual_score = grade.auto_score, grade.manual_score
-            other.extra_credit, other.needs_manual_grade = grade.extra_credit, grade.needs_manual_grade
-        for comment in notebook.comments:
-            other = target.find_comment(comment.name, notebook.name, module, learner)
-            other.auto_comment, other.manual_comment = comment.auto_comment, comment.manual_comment
-    target.db.commit()
-
-
-OUTPUT_LIMIT = 1_000_000  # characters of output in one notebook worth a trainer's look
 
 
 def _output_flags(folder: Path, learner: str, module: str) -> list[str]:
@@ -122,88 +173,173 @@ def _output_flags(folder: Path, learner: str, module: str) -> list[str]:
     return flags
 
 
-def autograde_cohort(folder: str | Path, workers: int | None = None, timeout: int | None = None,
-                     progress: bool = True) -> list[Outcome]:
-    """Autograde every submission of a cohort in parallel; return one Outcome per submission."""
-    folder = Path(folder).resolve()
-    db_url = cohort.db_url(folder)
-    releases = cohort.released_notebooks(folder)
-    outcomes, jobs = {}, []
-    for learner, module in submissions(folder):
-        outcome = outcomes[(learner, module)] = Outcome(learner, module)
-        notebooks = sorted((folder / "submitted" / learner / module).glob("*.ipynb"))
-        if module not in releases:
-            outcome.reasons.append(f"'{module}' is not a released module of this cohort")
-        elif not notebooks:
-            outcome.reasons.append("no notebook was handed in")
-        for path in notebooks if module in releases else []:
-            found = screen(path, module, releases)
-            outcome.reasons += found.blocking + found.flags
-            if found.blocking:
-                outcome.status = "failed"
-        if outcome.status != "failed" and notebooks and module in releases:
-            jobs.append((learner, module))
-            outcome.status = "flagged" if outcome.reasons else "graded"
-        else:
+def _previous_cells(folder: Path, learner: str, module: str, record: status.Record | None) -> dict[str, str]:
+    """The answer hashes of the hand-in as it was last graded (from the record, or nbgrader's copy)."""
+    if record and record.cells:
+        return record.cells
+    for path in (folder / "autograded" / learner / module).glob("*.ipynb"):
+        try:
+            return records.answer_hashes(nbformat.read(path, as_version=4))
+        except Exception:  # noqa: BLE001 - an unreadable old copy just means nothing is kept
+            return {}
+    return {}
+
+
+class _Batch:
+    """One autograde run: outcomes, the cohort's records, and the results as they arrive."""
+
+    def __init__(self, folder: Path, db_url: str):
+        self.folder, self.db_url = folder, db_url
+        self.records = status.load(folder)
+        self.outcomes: dict[tuple[str, str], Outcome] = {}
+        self.before: dict[tuple[str, str], tuple[dict, dict[str, str]]] = {}
+
+    def finish(self, key: tuple[str, str], outcome: Outcome, digest: str, blame: str = "hand-in",
+               cells: dict[str, str] | None = None) -> None:
+        """Record an outcome now, so an interrupted run keeps it."""
+        self.outcomes[key] = outcome
+        self.records[f"{key[0]}/{key[1]}"] = status.Record(
+            outcome.status, outcome.reasons, digest, cells or {},
+            datetime.now(timezone.utc).isoformat(timespec="seconds"), blame)
+        status.save(self.folder, self.records)
+
+    def record(self, done: dict, digest: str) -> None:
+        """Put one finished hand-in into the cohort's gradebook and its outcome on record."""
+        key = (done["learner"], done["module"])
+        outcome = self.outcomes[key]
+        if not done["ok"]:
             outcome.status = "failed"
-    with Gradebook(db_url) as gradebook:
-        known = {student.id for student in gradebook.students}
-        for learner in sorted({learner for learner, _ in jobs} - known):
-            gradebook.add_student(learner)
-    with tempfile.TemporaryDirectory(prefix="autograde-") as scratch:
-        base = None
-        if _is_sqlite(db_url):
-            base = Path(scratch) / "base.db"
-            with sqlite3.connect(_sqlite_path(db_url)) as live, sqlite3.connect(base) as copy:
-                live.backup(copy)
-        graded = []
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_init_worker,
-                                 initargs=(str(folder), str(base) if base else None, scratch, timeout)) as pool:
-            futures = [pool.submit(_grade_one, learner, module) for learner, module in jobs]
-            for future in tqdm(as_completed(futures), total=len(futures), disable=not progress,
-                               desc="autograding", unit="notebook"):
-                learner, module, ok, reason, worker_db = future.result()
-                if ok:
-                    graded.append((learner, module, worker_db))
-                else:
-                    outcomes[(learner, module)].status = "failed"
-                    outcomes[(learner, module)].reasons.append(reason)
-        if base:
-            _merge_worker_gradebooks(db_url, graded)
-        else:
-            _drop_partial_submissions(db_url, [k for k, o in outcomes.items()
-                                               if o.status == "failed" and k in set(jobs)])
-    with Gradebook(db_url) as gradebook:
-        for learner, module, _ in graded:
-            outcome = outcomes[(learner, module)]
-            flags = _output_flags(folder, learner, module)
-            if flags:
-                outcome.reasons += flags
-                outcome.status = "flagged"
-            try:
-                submission = gradebook.find_submission(module, learner)
-            except MissingEntry:
-                outcome.status, outcome.reasons = "failed", outcome.reasons + ["no grades were recorded"]
-                continue
+            outcome.reasons.append(done["reason"])
+            self._drop(key)
+            self.finish(key, outcome, digest, blame=done.get("blame", "hand-in"))
+            return
+        manual, old_cells = self.before[key]
+        with Gradebook(self.db_url) as gradebook:
+            if done["db"] != self.db_url:
+                with Gradebook(done["db"]) as worker:
+                    records.merge_automatic(worker, gradebook, key[1], key[0])
+            outcome.reasons += done["extra"]
+            outcome.reasons += records.record_clean_scores(gradebook, key[1], key[0], done["clean"])
+            unchanged = {cell for cell, digest_ in done["cells"].items() if old_cells.get(cell) == digest_}
+            records.keep_manual(gradebook, key[1], key[0], manual, unchanged, done["depends"])
+            outcome.reasons += _output_flags(self.folder, *key)
+            submission = gradebook.find_submission(key[1], key[0])
             outcome.score, outcome.max_score = submission.score, submission.max_score
-    return [outcomes[key] for key in sorted(outcomes)]
+        outcome.status = "flagged" if outcome.reasons else "graded"
+        self.finish(key, outcome, digest, cells=done["cells"])
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        """Remove what nbgrader recorded of a submission it could not finish grading, so the
+        report reads it as failed from the record rather than from half-written grades."""
+        if _sqlite_path(self.db_url) is None:
+            with Gradebook(self.db_url) as gradebook:
+                with contextlib.suppress(MissingEntry):
+                    gradebook.remove_submission(key[1], key[0])
 
 
-def _drop_partial_submissions(db_url: str, failed: list[tuple[str, str]]) -> None:
-    """Remove what nbgrader recorded of submissions it could not finish grading (server databases),
-    so they read as handed in but not graded, as they do with SQLite."""
-    with Gradebook(db_url) as gradebook:
-        for learner, module in failed:
-            try:
-                gradebook.remove_submission(module, learner)
-            except MissingEntry:
-                pass
+def autograde_cohort(folder: str | Path, workers: int | None = None, timeout: int | None = None,
+                     progress: bool = True, force: bool = False, use_sandbox: bool = True) -> list[Outcome]:
+    """Autograde the new and changed submissions of a cohort in parallel; one Outcome each.
+
+    ``use_sandbox=False`` exists for the benchmark that measures the sandbox's cost; nothing a
+    trainer runs grades outside it.
+    """
+    folder = Path(folder).resolve()
+    if use_sandbox:
+        sandbox.check()
+        sandbox.install_kernel_spec()
+    with status.exclusive(folder):
+        db_url = cohort.db_url(folder)
+        releases = cohort.released_notebooks(folder)
+        check_hidden_tests(folder, db_url, releases)
+        batch = _Batch(folder, db_url)
+        jobs: dict[tuple[str, str], str] = {}
+        for learner, module in submissions(folder):
+            key = (learner, module)
+            digest = status.content_hash(folder / "submitted" / learner / module)
+            previous = batch.records.get(f"{learner}/{module}")
+            if not force and previous and previous.hash == digest and previous.blame != "grader":
+                batch.outcomes[key] = Outcome(learner, module, "unchanged", list(previous.reasons))
+                continue
+            outcome = batch.outcomes[key] = Outcome(learner, module)
+            notebooks = sorted((folder / "submitted" / learner / module).glob("*.ipynb"))
+            if module not in releases:
+                outcome.reasons.append(f"'{module}' is not a released module of this cohort")
+            elif not notebooks:
+                outcome.reasons.append("no notebook was handed in")
+            else:
+                for path in notebooks:
+                    found = screen(path, module, releases)
+                    outcome.reasons += found.blocking + found.flags
+                    if found.blocking:
+                        outcome.status = "failed"
+                if outcome.status != "failed":
+                    jobs[key] = digest
+                    continue
+            outcome.status = "failed"
+            batch.finish(key, outcome, digest)
+        with Gradebook(db_url) as gradebook:
+            known = {student.id for student in gradebook.students}
+            for learner in sorted({learner for learner, _ in jobs} - known):
+                gradebook.add_student(learner)
+            for key in jobs:
+                batch.before[key] = (records.snapshot(gradebook, key[1], key[0]),
+                                     _previous_cells(folder, *key, batch.records.get("/".join(key))))
+        _run_pool(batch, jobs, workers or os.cpu_count() or 1, timeout, use_sandbox, progress)
+        with Gradebook(db_url) as gradebook:
+            for key, outcome in batch.outcomes.items():
+                if outcome.status == "unchanged":
+                    with contextlib.suppress(MissingEntry):
+                        submission = gradebook.find_submission(key[1], key[0])
+                        outcome.score, outcome.max_score = submission.score, submission.max_score
+    return [batch.outcomes[key] for key in sorted(batch.outcomes)]
 
 
-def _merge_worker_gradebooks(db_url: str, graded: list[tuple[str, str, str]]) -> None:
-    """Copy each graded submission from the worker gradebook that graded it into the cohort's."""
-    with Gradebook(db_url) as target:
-        for learner, module, worker_db in tqdm(graded, desc="recording grades", unit="notebook",
-                                               disable=len(graded) < 20):
-            with Gradebook(worker_db) as source:
-                copy_submission(source, target, module, learner)
+def _run_pool(batch: _Batch, jobs: dict[tuple[str, str], str], workers: int, timeout: int | None,
+              use_sandbox: bool, progress: bool) -> None:
+    """Grade ``jobs`` with ``workers`` processes; a pool whose worker died is started again."""
+    pending = deque(jobs)
+    deaths: Counter = Counter()
+    bar = tqdm(total=len(jobs), disable=not progress or not jobs, desc="autograding", unit="notebook")
+    with tempfile.TemporaryDirectory(prefix="autograde-") as scratch:
+        while pending:
+            base = None
+            live = _sqlite_path(batch.db_url)
+            if live:
+                base = Path(scratch) / "base.db"
+                with sqlite3.connect(live) as source, sqlite3.connect(base) as copy:
+                    source.backup(copy)
+            running: dict = {}
+            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), initializer=_init_worker,
+                                     initargs=(str(batch.folder), str(base) if base else None,
+                                               scratch, timeout, use_sandbox)) as pool:
+                broken = False
+                while (pending and not broken) or running:
+                    while pending and not broken and len(running) < workers:
+                        key = pending.popleft()
+                        running[pool.submit(_grade_one, *key)] = key
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        key = running.pop(future)
+                        try:
+                            done = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            deaths[key] += 1
+                            if deaths[key] <= RETRIES:
+                                pending.appendleft(key)
+                                continue
+                            done = {"learner": key[0], "module": key[1], "ok": False,
+                                    "reason": "the grading worker died while grading this hand-in "
+                                              f"({deaths[key]} times); run autograde again"}
+                            batch.outcomes[key].reasons.append(done["reason"])
+                            batch.outcomes[key].status = "failed"
+                            batch.finish(key, batch.outcomes[key], jobs[key], blame="grader")
+                            bar.update()
+                            continue
+                        except Exception as error:  # noqa: BLE001 - a grader bug fails one hand-in
+                            done = {"learner": key[0], "module": key[1], "ok": False, "blame": "grader",
+                                    "reason": f"the grader failed on this hand-in ({type(error).__name__}: {error})"}
+                        batch.record(done, jobs[key])
+                        bar.update()
+    bar.close()
