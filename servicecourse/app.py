@@ -1,14 +1,24 @@
-"""The role-play app for Voila: choose a scenario, play it; no code is shown to the learner."""
+"""The role-play app for Voila: choose a scenario, play it; no code is shown to the learner.
+
+In the course's Voila server the app knows the visitor (`servicecourse.page_request.visitor`),
+so every complete play is recorded for the visitor's cohort and the first one of each role-play
+gets a graded code (`servicecourse.evidence`); a visitor on no roster, or the app run anywhere
+else, plays for practice. A notice above the picker says which, once the request is known.
+"""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 
+from servicecourse import evidence, page_request
 from servicecourse.articles import ARTICLES
+from servicecourse.engine import Roleplay
 from servicecourse.first_view import first_view_html
-from servicecourse.page_request import follow_request
 from servicecourse.scenario import load_all
-from servicecourse.widget import RoleplayWidget
+from servicecourse.templating import macros
+from servicecourse.widget import RoleplayWidget, close_tree
+
+_html = macros("app/roleplay.html.j2")
 
 
 class RoleplayApp(widgets.VBox):
@@ -25,6 +35,19 @@ class RoleplayApp(widgets.VBox):
         return bundle
 
 
+def record(play: Roleplay) -> list[evidence.Outcome]:
+    """What the app does with a complete play: record it for the visitor (if the server knows
+    one) in each cohort that lists them."""
+    return evidence.record_play(page_request.visitor(), play.scenario.id, play.letters)
+
+
+def notice_html() -> str:
+    """The line above the picker: whether the visitor's plays are graded, and for which cohort."""
+    learner = page_request.visitor()
+    cohorts = evidence.learner_cohorts(learner) if learner else []
+    return str(_html.notice(learner, [folder.name for folder in cohorts], evidence.PRACTICE_NOTE))
+
+
 def roleplay_app(initial: str | None = None) -> RoleplayApp:
     """A scenario picker over a RoleplayWidget; opens on ``initial`` or the page's ?scenario=."""
     scenarios = load_all()
@@ -34,16 +57,25 @@ def roleplay_app(initial: str | None = None) -> RoleplayApp:
                               value=initial if initial in scenarios else options[0][1],
                               layout=widgets.Layout(width="100%"),
                               style={"description_width": "initial"})
+    notice = widgets.HTML()
     stage = widgets.VBox()
 
     def show(_=None):
-        # Its title is an h2, under the app's h1.
-        stage.children = [RoleplayWidget(scenarios[picker.value], heading_level=2)]
+        # Its title is an h2, under the app's h1. The role-play it replaces is closed.
+        old = stage.children
+        stage.children = [RoleplayWidget(scenarios[picker.value], heading_level=2, on_finish=record)]
+        for widget in old:
+            close_tree(widget)
 
     picker.observe(show, names="value")
     show()
     parameter = "scenario" if initial is None else None  # the page's ?scenario=, if followed
     first_view = first_view_html(options, scenarios, picker.value, parameter)
     if parameter:
-        follow_request(picker, parameter, set(scenarios))
-    return RoleplayApp([picker, stage], first_view)
+        page_request.follow_request(picker, parameter, set(scenarios))
+
+    def show_notice():
+        notice.value = notice_html()
+
+    page_request.on_request(show_notice)
+    return RoleplayApp([notice, picker, stage], first_view)

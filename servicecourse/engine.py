@@ -1,26 +1,36 @@
-"""Play a scenario in pure Python: current beat, choices, history, SERVE score, path codes.
+"""Play a scenario in pure Python: current beat, choices, history, SERVE score, path letters.
 
 The engine knows nothing of ipywidgets or HTML: the widget, the static player and the
 autograder all drive this one state machine (or, for the static player, match its test vectors).
 
-A *path code* records the choices a learner made, e.g. ``serve-call-centre/ABAC/3f9e``: the
-scenario id, one letter per choice (A is the first choice of a beat) and a short checksum that
-catches typos and hand-edited codes.
+A play is recorded as one letter per choice (A is the first choice of a beat); the codes built
+from those letters, practice or graded, are `servicecourse.pathcodes`'. During play a learner
+sees a choice's consequence (the next beat) and the `first_sentence` of its feedback; scores and
+the full feedback wait for the end, unless the scenario shows scores at once.
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 from dataclasses import dataclass
 
+from servicecourse.pathcodes import LETTERS, PathCodeError, parse, practice
 from servicecourse.scenario import Beat, Choice, Ending, Scenario
 from servicecourse.serve import DIMENSIONS
 
-LETTERS = "ABCDEFGHIJ"
+__all__ = ["LETTERS", "PathCodeError", "Roleplay", "Step", "first_sentence", "play_letters", "replay"]
+
+# A sentence ends at . ! or ? (and any closing quotes or brackets) followed by the end of the
+# text, or by spaces and a capital, a digit or an opening quote: "e.g. the" does not end one.
+# book/_player/roleplay-player.js uses the same pattern.
+_SENTENCE = re.compile(r"""^(.*?[.!?]["'”’)\]]*)(?=\s*$|\s+["'“‘(\[]?[A-ZÀ-ÖØ-Þ0-9])""", re.S)
 
 
-class PathCodeError(ValueError):
-    """A path code is malformed, forged or does not fit its scenario."""
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (all of it if it has one sentence or no end mark)."""
+    text = text.strip()
+    found = _SENTENCE.match(text)
+    return found.group(1) if found else text
 
 
 @dataclass(frozen=True)
@@ -85,37 +95,34 @@ class Roleplay:
         return {d: total / count for d, total in self.score.items()}
 
     @property
-    def path_code(self) -> str:
-        """The code that records this play-through (see the module docstring)."""
-        letters = "".join(LETTERS[step.index] for step in self.history)
-        return f"{self.scenario.id}/{letters}/{_checksum(self.scenario.id, letters)}"
+    def letters(self) -> str:
+        """The choices made so far, one letter each (A = a beat's first choice)."""
+        return "".join(LETTERS[step.index] for step in self.history)
+
+    @property
+    def practice_code(self) -> str:
+        """The practice code of this play (`servicecourse.pathcodes`): a path, not evidence."""
+        return practice(self.scenario.id, self.letters)
 
 
-def _checksum(scenario_id: str, letters: str) -> str:
-    return hashlib.sha256(f"{scenario_id}/{letters}".encode()).hexdigest()[:4]
-
-
-def replay(scenario: Scenario, code: str) -> Roleplay:
-    """Replay a path code through ``scenario``; raise PathCodeError if it is not a valid, finished path."""
-    if not isinstance(code, str):
-        raise PathCodeError(f"a path code is text like '{scenario.id}/ABCA/1a2b', not {type(code).__name__}")
-    parts = code.strip().split("/")
-    if len(parts) != 3:
-        raise PathCodeError(f"'{code}' is not a path code: expected '{scenario.id}/LETTERS/CHECK'")
-    scenario_id, letters, check = parts
-    if scenario_id != scenario.id:
-        raise PathCodeError(f"this code is for role-play '{scenario_id}', not '{scenario.id}'")
-    letters = letters.upper()
-    if check.lower() != _checksum(scenario_id, letters):
-        raise PathCodeError("the code's check does not match: copy it exactly as the debrief shows it")
+def play_letters(scenario: Scenario, letters: str) -> Roleplay:
+    """Play ``letters`` through ``scenario`` to an ending; raise PathCodeError if they are not
+    a whole path through it (the scenario may have changed since the play)."""
     play = Roleplay(scenario)
     for letter in letters:
         if play.finished or letter not in LETTERS:
-            raise PathCodeError("the code does not describe a path through this role-play")
+            raise PathCodeError("the code does not describe a path through this role-play.")
         try:
             play.choose(LETTERS.index(letter))
         except ValueError:
-            raise PathCodeError("the code does not describe a path through this role-play") from None
+            raise PathCodeError("the code does not describe a path through this role-play.") from None
     if not play.finished:
-        raise PathCodeError("the code stops before the conversation ends: play it to an ending")
+        raise PathCodeError("the code stops before the conversation ends: play it to an ending.")
     return play
+
+
+def replay(scenario: Scenario, code: str) -> Roleplay:
+    """Replay a path code (graded or practice) through ``scenario``; raise PathCodeError if it is
+    malformed or not a finished path. Whether a graded code's signature holds is not checked here
+    (`servicecourse.pathcodes.signature_ok`)."""
+    return play_letters(scenario, parse(code, scenario.id).letters)

@@ -4,25 +4,24 @@ The static site cannot run Python callbacks. Each role-play is therefore written
 preview (the opening, the first options and a link to the Voila app, readable with no JavaScript)
 that also carries the whole scenario as JSON. The self-hosted player in ``book/_player`` reads that
 JSON and turns the preview into a playable role-play in the browser, with no server and no kernel.
+Its plays are practice: the data holds no key, so the player gives practice codes only
+(`servicecourse.pathcodes`) and says where graded codes come from.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import os
 from urllib.parse import quote
 
-from servicecourse.engine import LETTERS
+from servicecourse.evidence import PRACTICE_NOTE
+from servicecourse.pathcodes import LETTERS, PRACTICE
 from servicecourse.scenario import Scenario
 from servicecourse.serve import DIMENSIONS, LABELS
+from servicecourse.templating import macros, script_json
+
+__all__ = ["apps_url", "play_url", "scenario_data", "scenario_html", "scenario_json", "script_json"]
 
 DEFAULT_APPS_URL = "http://localhost:8866"
-
-# Characters that must not appear raw inside a <script> element: "</script>" or "<!--" in a text
-# would end or confuse it. JSON allows \\uXXXX escapes, so the parsed data is unchanged.
-_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def apps_url() -> str:
@@ -44,7 +43,10 @@ def scenario_data(scenario: Scenario) -> dict:
         "setting": scenario.setting,
         "start": scenario.start,
         "expert": scenario.expert,
+        "showScores": scenario.show_scores,
         "letters": LETTERS,
+        "practice": PRACTICE,
+        "practiceNote": PRACTICE_NOTE,
         "dimensions": [{"id": d, "label": LABELS[d]} for d in DIMENSIONS],
         "beats": {
             beat.id: {
@@ -65,11 +67,6 @@ def scenario_data(scenario: Scenario) -> dict:
     }
 
 
-def script_json(data) -> str:
-    """``data`` as compact JSON that is safe to place inside a ``<script>`` element."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
-
-
 def scenario_json(scenario: Scenario) -> str:
     """``scenario_data`` as JSON that is safe to place inside a ``<script>`` element."""
     return script_json(scenario_data(scenario))
@@ -77,19 +74,5 @@ def scenario_json(scenario: Scenario) -> str:
 
 def scenario_html(scenario: Scenario) -> str:
     """A self-contained HTML preview of a scenario's opening, a link to play it, and its data."""
-    opening = scenario.beats[scenario.start]
-    options = "".join(f"<li>{html.escape(choice.text)}</li>" for choice in opening.choices)
-    return (
-        f'<div class="serve-roleplay-static" data-scenario="{html.escape(scenario.id)}">'
-        f"<p><strong>Role-play: {html.escape(scenario.title)}</strong> "
-        f"<em>(you are: {html.escape(scenario.role)})</em></p>"
-        f"<p>{html.escape(scenario.setting)}</p>"
-        f"<blockquote><p><strong>{html.escape(opening.speaker)}:</strong> "
-        f"{html.escape(opening.text)}</p></blockquote>"
-        f"<p>What would you do? The options start with:</p><ul>{options}</ul>"
-        f'<p><a class="serve-play-link" href="{html.escape(play_url(scenario.id))}">'
-        f"Play this role-play in the course app</a> (each choice gets feedback and a SERVE score; "
-        f"the debrief shows your path code).</p>"
-        f'<script type="application/json" class="serve-scenario-data">{scenario_json(scenario)}</script>'
-        f"</div>"
-    )
+    return str(macros("roleplay/macros.html.j2").preview(
+        scenario, scenario.beats[scenario.start], play_url(scenario.id), scenario_data(scenario)))

@@ -2,14 +2,15 @@
 
 The browser player (``book/_player/roleplay-player.js``) re-implements the engine in JavaScript.
 These vectors are what both must agree on: for each path, the choices taken, the beats visited,
-the ending reached, the SERVE score and profile, and the path code with its checksum.
+the ending reached, the SERVE score and profile, the practice code, and the short feedback (first
+sentence) shown after each choice during play.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from servicecourse.engine import Roleplay
+from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.scenario import Scenario, load_all
 
 MAX_DEPTH = 30      # a path longer than this is not followed (scenarios are short and acyclic)
@@ -38,10 +39,10 @@ def paths(scenario: Scenario, max_depth: int = MAX_DEPTH, max_paths: int = MAX_P
 def vector(scenario: Scenario, choices: list[int]) -> dict:
     """Play ``choices`` through the engine and return what it computed."""
     play = Roleplay(scenario)
-    visited = []
+    visited, short = [], []
     for index in choices:
         visited.append(play.beat.id)
-        play.choose(index)
+        short.append(first_sentence(play.choose(index).feedback))
     return {
         "choices": list(choices),
         "beats": visited,
@@ -49,7 +50,9 @@ def vector(scenario: Scenario, choices: list[int]) -> dict:
         "outcome": play.ending.outcome if play.ending else None,
         "score": play.score,
         "profile": play.profile,
-        "path_code": play.path_code,
+        "letters": play.letters,
+        "practice_code": play.practice_code,
+        "short_feedback": short,
     }
 
 
@@ -61,3 +64,11 @@ def scenario_vectors(scenario: Scenario, **bounds) -> list[dict]:
 def all_vectors(folder: str | Path | None = None, **bounds) -> dict[str, list[dict]]:
     """Vectors for every scenario in ``folder`` (default ``scenarios/``), keyed by scenario id."""
     return {sid: scenario_vectors(scenario, **bounds) for sid, scenario in load_all(folder).items()}
+
+
+def path_to(scenario: Scenario, outcome: str = "good") -> list[int]:
+    """The choice indices of the first path (depth-first) that ends with ``outcome``."""
+    for choices in paths(scenario):
+        if vector(scenario, choices)["outcome"] == outcome:
+            return choices
+    raise ValueError(f"no path of '{scenario.id}' ends {outcome}")

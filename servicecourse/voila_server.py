@@ -1,6 +1,6 @@
 """The Voila server of the course apps, run as ``python -m servicecourse.voila_server [options]``.
 
-It is Voila itself, with three changes made before it starts:
+It is Voila itself, with four changes made before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
@@ -12,19 +12,27 @@ It is Voila itself, with three changes made before it starts:
 - every app page sets Jupyter's ``_xsrf`` cookie. When a visitor closes the tab, Voila's page
   asks the server to shut its kernel down and must send that cookie back; Voila never set it,
   so the server refused (403) and each closed page left a kernel of about 100 MB running until
-  the idle cull (voila-dashboards/voila#1458).
+  the idle cull (voila-dashboards/voila#1458);
+- every app page tells its kernel who the visitor is: once Voila has authenticated the request,
+  the server writes the user name into the ``X-Course-Learner`` header, over anything the
+  browser sent, and Voila passes that header to the kernel (``http_header_envs``, also to
+  preheated kernels with the rest of the request). Behind JupyterHub the visitor is the hub
+  user; with no hub, the OS account running the server. The role-play app records graded plays
+  for that name (`servicecourse.evidence`).
 
 `servicecourse.launch.voila_command` gives the full command line.
 """
 
 from __future__ import annotations
 
+import getpass
 import inspect
 import os
 import sys
 
 import jinja2
 
+from servicecourse.page_request import VISITOR_ENV, VISITOR_HEADER
 from servicecourse.paths import REPO
 
 JUPYTER_DATA = REPO / "share" / "jupyter"  # holds voila/templates/course
@@ -64,32 +72,47 @@ def share_compiled_templates(cache: jinja2.BytecodeCache | None = None) -> jinja
     return cache
 
 
-def set_xsrf_cookie_on_pages() -> None:
-    """Make Voila's page handler set the ``_xsrf`` cookie its kernel-shutdown request needs."""
+def visitor_name(handler) -> str | None:
+    """Who an authenticated page request comes from: the hub user behind JupyterHub's login
+    (an identity provider with ``hub_auth``), else the OS account running this server."""
+    if getattr(handler.identity_provider, "hub_auth", None) is not None:
+        user = handler.current_user
+        return getattr(user, "username", None) or None
+    return getpass.getuser()
+
+
+def prepare_pages() -> None:
+    """Make Voila's page handler set the ``_xsrf`` cookie its kernel-shutdown request needs, and
+    put the visitor's name in the ``X-Course-Learner`` header (the browser's value is dropped)."""
     from voila.handler import VoilaHandler
 
     prepare = getattr(VoilaHandler.prepare, "__wrapped__", VoilaHandler.prepare)
 
-    async def prepare_with_cookie(self, *args, **kwargs):
+    async def prepare_page(self, *args, **kwargs):
+        self.request.headers.pop(VISITOR_HEADER, None)  # never the browser's word for it
         result = prepare(self, *args, **kwargs)
         if inspect.isawaitable(result):
             await result
         self.xsrf_token  # noqa: B018  (reading it sets the cookie on this response)
+        name = visitor_name(self) if self.current_user else None
+        if name:
+            self.request.headers[VISITOR_HEADER] = name
 
-    prepare_with_cookie.__wrapped__ = prepare
-    VoilaHandler.prepare = prepare_with_cookie
+    prepare_page.__wrapped__ = prepare
+    VoilaHandler.prepare = prepare_page
 
 
 def main(argv: list[str]) -> None:
-    """Start Voila with ``argv``, the course's templates, the shared template cache and the
-    cookie that lets a closed page shut its kernel down."""
+    """Start Voila with ``argv``, the course's templates, the shared template cache, the cookie
+    that lets a closed page shut its kernel down and the visitor's name for the kernel."""
     paths = [str(JUPYTER_DATA), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+    os.environ.pop(VISITOR_ENV, None)  # kernels inherit this environment: only a request says who
     share_compiled_templates()
-    set_xsrf_cookie_on_pages()
+    prepare_pages()
     from voila.app import main as voila_main  # after JUPYTER_PATH: Voila reads it on import
 
-    sys.argv = ["voila", *argv]
+    sys.argv = ["voila", *argv, f"--VoilaConfiguration.http_header_envs={VISITOR_HEADER}"]
     voila_main()
 
 

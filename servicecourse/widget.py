@@ -1,54 +1,78 @@
-"""The role-play as an ipywidgets view over the engine: buttons, feedback, debrief, replay.
+"""The role-play as an ipywidgets view over the engine: buttons, short feedback, debrief, replay.
 
 The view holds no game state of its own; every click goes to the `Roleplay` engine and the
-view redraws from it. The same widget runs in JupyterLab, in Voila and in a book chapter. On the
-static site (no kernel) the chapter shows the HTML fallback from `servicecourse.static` instead.
+view redraws from it. During play a choice shows its consequence (the next beat) and the first
+sentence of its feedback; the SERVE scores and the full feedback of every choice come in the
+debrief at the end (at once too if the scenario says ``scores: immediate``). The debrief also
+says what the play counts for: ``on_finish`` (the course app's record,
+`servicecourse.evidence.record_play`) or, by default, a practice code.
+
+The same widget runs in JupyterLab, in Voila and in a book chapter; on the static site (no
+kernel) the chapter shows the HTML preview from `servicecourse.static` instead. Widgets the view
+no longer shows are closed, so a kernel that plays for hours does not pile them up.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import logging
+from typing import Callable
 
 import ipywidgets as widgets
 
-from servicecourse.engine import Roleplay
+from servicecourse.engine import Roleplay, first_sentence
+from servicecourse.evidence import PRACTICE_NOTE, Outcome, practice_outcome
 from servicecourse.scenario import Scenario, load_by_id
 from servicecourse.serve import DIMENSIONS, LABELS
 from servicecourse.static import scenario_html
+from servicecourse.templating import macros
 
-# Long choice texts must wrap inside their buttons instead of being cut off.
-_STYLE = """<style>
-.serve-choice { white-space: normal !important; height: auto !important; min-height: 2.4em;
-  text-align: left !important; padding: 0.4em 0.8em !important; line-height: 1.35; }
-.serve-roleplay .serve-speaker { font-weight: 600; margin-bottom: 0.2em; }
-.serve-roleplay .serve-feedback { border-left: 4px solid #1565c0; padding: 0.3em 0.8em;
-  background: #f3f7fc; }
-</style>"""
+_log = logging.getLogger(__name__)
+_html = macros("roleplay/macros.html.j2")
 
 
-def _score_text(score: dict[str, int]) -> str:
+def score_text(score: dict[str, int]) -> str:
+    """"Spirit of service +2, Respectful communication -1", or that a choice changed nothing."""
     parts = [f"{LABELS[d]} {score[d]:+d}" for d in DIMENSIONS if score[d]]
     return ", ".join(parts) or "no effect on the SERVE dimensions"
 
 
-class RoleplayWidget(widgets.VBox):
-    """Plays one scenario: choices as buttons, feedback after each, a debrief at the end."""
+def close_tree(widget: widgets.Widget) -> None:
+    """Close ``widget``, its children and their layouts and styles (each is a widget too)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
+    widget.close()
 
-    def __init__(self, scenario: Scenario, heading_level: int = 3, **kwargs):
+
+def _replace(box: widgets.Box, children, keep: tuple[widgets.Widget, ...] = ()) -> None:
+    """Show ``children`` in ``box`` and close what it showed before (except ``keep``)."""
+    old = [child for child in box.children if child not in children and child not in keep]
+    box.children = tuple(children)
+    for child in old:
+        close_tree(child)
+
+
+Finish = Callable[[Roleplay], list[Outcome]]
+
+
+class RoleplayWidget(widgets.VBox):
+    """Plays one scenario: choices as buttons, short feedback after each, a debrief at the end."""
+
+    def __init__(self, scenario: Scenario, heading_level: int = 3,
+                 on_finish: Finish | None = None, **kwargs):
         super().__init__(**kwargs)
         self.add_class("serve-roleplay")
         self.add_class(f"serve-scenario-{scenario.id}")  # which role-play, for the page's scripts
         self.play = Roleplay(scenario)
+        self.on_finish = on_finish or (lambda play: [practice_outcome(play.scenario.id, play.letters)])
+        self.outcomes: list[Outcome] = []
         # The title is a heading one level below the page's (h3 under a chapter's h2 section, h2
         # in the Voila app under its h1); the debrief's headings one level below the title.
         self.heading_level = max(1, min(heading_level, 5))
-        level = self.heading_level
-        self.header = widgets.HTML(
-            _STYLE
-            + f"<h{level}>{html.escape(scenario.title)}</h{level}>"
-            f"<p><em>You are: {html.escape(scenario.role)}.</em> {html.escape(scenario.setting)}</p>"
-        )
+        self.header = widgets.HTML(_html.header(scenario, self.heading_level))
         self.feedback = widgets.HTML()
         self.prompt = widgets.HTML()
         self.choice_box = widgets.VBox()
@@ -56,39 +80,44 @@ class RoleplayWidget(widgets.VBox):
         self.replay_button = widgets.Button(description="Play again",
                                             tooltip="Start this role-play again from the beginning")
         self.replay_button.on_click(lambda _: self.restart())
+        self.children = [self.header, self.feedback, self.prompt, self.choice_box, self.debrief]
         self.restart()
 
     def restart(self) -> None:
         """Start the scenario again from its opening beat."""
         self.play.restart()
+        self.outcomes = []
         self.feedback.value = ""
         self._draw()
 
     def choose(self, index: int) -> None:
         """Take choice ``index`` at the current beat (what a button click does)."""
         choice = self.play.choose(index)
-        self.feedback.value = (
-            f'<div class="serve-feedback" role="status"><strong>Feedback.</strong> '
-            f"{html.escape(choice.feedback)}<br><small>SERVE: {_score_text(choice.score)}</small></div>"
-        )
+        scores = score_text(choice.score) if self.play.scenario.show_scores else None
+        self.feedback.value = _html.feedback(first_sentence(choice.feedback), scores)
+        if self.play.finished:
+            self.outcomes = self._record()
         self._draw()
+
+    def _record(self) -> list[Outcome]:
+        try:
+            return self.on_finish(self.play)
+        except Exception:  # the learner still gets the debrief, with a practice code
+            _log.exception("recording the play of %s failed", self.play.scenario.id)
+            return [Outcome("error", self.play.practice_code)]
 
     def _draw(self) -> None:
         beat = self.play.beat
         if beat is None:
             debrief = self._debrief()  # the chart first: the choices give way to it at once
             self.prompt.value = ""
-            self.choice_box.children = ()
-            self.debrief.children = debrief
+            _replace(self.choice_box, ())
+            _replace(self.debrief, debrief, keep=(self.replay_button,))
         else:
-            self.prompt.value = (
-                f'<div class="serve-speaker">{html.escape(beat.speaker)}</div>'
-                f"<p>{html.escape(beat.text)}</p><p><strong>What do you do?</strong></p>"
-            )
-            self.choice_box.children = [self._button(beat.id, i, c.text)
-                                        for i, c in enumerate(beat.choices)]
-            self.debrief.children = ()
-        self.children = [self.header, self.feedback, self.prompt, self.choice_box, self.debrief]
+            self.prompt.value = _html.beat(beat)
+            _replace(self.choice_box, [self._button(beat.id, i, c.text)
+                                       for i, c in enumerate(beat.choices)])
+            _replace(self.debrief, (), keep=(self.replay_button,))
 
     def _button(self, beat_id: str, index: int, text: str) -> widgets.Button:
         button = widgets.Button(description=text, tooltip=text,
@@ -104,20 +133,11 @@ class RoleplayWidget(widgets.VBox):
             self.choose(index)
 
     def _debrief(self) -> list[widgets.Widget]:
-        play, ending = self.play, self.play.ending
-        steps = "".join(
-            f"<li><strong>{html.escape(step.choice.text)}</strong><br>"
-            f"{html.escape(step.choice.feedback)}</li>" for step in play.history
-        )
-        h = f"h{self.heading_level + 1}"
-        summary = widgets.HTML(
-            f'<{h} class="serve-ending">Ending: {html.escape(ending.title)} ({ending.outcome})</{h}>'
-            f"<p>{html.escape(ending.text)}</p>"
-            f"<{h}>Your path</{h}><ol>{steps}</ol>"
-            f"<{h}>What an expert would do</{h}><p>{html.escape(play.scenario.expert)}</p>"
-            f'<p>Your path code: <code class="serve-path-code">{play.path_code}</code> '
-            f"(an exercise may ask you for it)</p>"
-        )
+        play = self.play
+        steps = [{"text": step.choice.text, "feedback": step.choice.feedback,
+                  "score_text": score_text(step.choice.score)} for step in play.history]
+        summary = widgets.HTML(_html.debrief(play, self.heading_level + 1, steps, self.outcomes,
+                                             PRACTICE_NOTE))
         # matplotlib is imported at the first debrief, not with the widget: a kernel that opens a
         # role-play (a preheated Voila kernel, a chapter) starts a second faster without it.
         from servicecourse.charts import figure_png, serve_profile_figure
@@ -125,9 +145,17 @@ class RoleplayWidget(widgets.VBox):
         png = base64.b64encode(figure_png(serve_profile_figure(play.profile))).decode()
         alt = "SERVE profile, mean score per choice: " + ", ".join(
             f"{LABELS[d]} {value:+.1f}" for d, value in play.profile.items())
-        chart = widgets.HTML(f'<img class="serve-profile-chart" src="data:image/png;base64,{png}" '
-                             f'alt="{html.escape(alt)}" style="max-width:100%">')
+        chart = widgets.HTML(_html.chart(png, alt))
         return [summary, chart, self.replay_button]
+
+    def close(self) -> None:
+        """Close the widget and every widget it is made of."""
+        for part in (self.header, self.feedback, self.prompt, self.choice_box, self.debrief,
+                     self.replay_button):
+            close_tree(part)
+        if isinstance(self.layout, widgets.Widget):
+            self.layout.close()
+        super().close()
 
     def _repr_mimebundle_(self, **kwargs):
         """Add an HTML fallback so pages with no kernel show the scenario, not dead buttons."""

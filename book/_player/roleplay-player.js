@@ -6,11 +6,14 @@
  * On DOMContentLoaded this file turns every preview into a playable role-play.
  *
  * Two parts:
- *   - the engine (Roleplay, sha256Hex, checksum, scoreText, profileText): pure, no DOM. It mirrors
+ *   - the engine (Roleplay, firstSentence, scoreText, profileText): pure, no DOM. It mirrors
  *     servicecourse/engine.py and is checked against the Python engine's test vectors
  *     (servicecourse/vectors.py) by tests/test_static_player.py, which require()s this file in Node.
  *   - the view: builds buttons, feedback, the debrief and the SVG profile chart with DOM calls
- *     (text is always set with textContent, never parsed as HTML).
+ *     (text is always set with textContent, never parsed as HTML). During play a choice shows
+ *     its consequence (the next beat) and the first sentence of its feedback; the scores and the
+ *     full feedback come in the debrief (at once too if the scenario shows scores). Plays here
+ *     are practice: the debrief gives a practice code and says where graded codes come from.
  */
 (function () {
   "use strict";
@@ -19,78 +22,16 @@
 
   var DEFAULT_LETTERS = "ABCDEFGHIJ";
 
-  // SHA-256 in plain JavaScript. crypto.subtle exists only in secure contexts (https, localhost)
-  // and is asynchronous; this works on any intranet http host and keeps the engine synchronous.
-  var K = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-  ];
+  // A sentence ends at . ! or ? (and any closing quotes or brackets) followed by the end of the
+  // text, or by spaces and a capital, a digit or an opening quote: engine.py's _SENTENCE.
+  var SENTENCE = /^([\s\S]*?[.!?]["'\u201d\u2019)\]]*)(?=\s*$|\s+["'\u201c\u2018(\[]?[A-Z\u00c0-\u00d6\u00d8-\u00de0-9])/;
 
-  function utf8(text) {
-    if (typeof TextEncoder !== "undefined") return new TextEncoder().encode(text);
-    var binary = unescape(encodeURIComponent(text));
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
-  function ror(x, n) {
-    return (x >>> n) | (x << (32 - n));
-  }
-
-  /** The SHA-256 digest of a text (encoded as UTF-8), as 64 lowercase hex digits. */
-  function sha256Hex(text) {
-    var bytes = utf8(String(text));
-    var total = Math.ceil((bytes.length + 9) / 64) * 64;
-    var data = new Uint8Array(total);
-    data.set(bytes);
-    data[bytes.length] = 0x80;
-    var bits = bytes.length * 8;
-    var high = Math.floor(bits / 0x100000000), low = bits >>> 0;
-    for (var k = 0; k < 4; k++) {
-      data[total - 8 + k] = (high >>> (24 - 8 * k)) & 0xff;
-      data[total - 4 + k] = (low >>> (24 - 8 * k)) & 0xff;
-    }
-    var H = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-    var W = new Array(64);
-    for (var offset = 0; offset < total; offset += 64) {
-      for (var t = 0; t < 16; t++) {
-        var i = offset + 4 * t;
-        W[t] = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
-      }
-      for (t = 16; t < 64; t++) {
-        var s0 = ror(W[t - 15], 7) ^ ror(W[t - 15], 18) ^ (W[t - 15] >>> 3);
-        var s1 = ror(W[t - 2], 17) ^ ror(W[t - 2], 19) ^ (W[t - 2] >>> 10);
-        W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
-      }
-      var a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
-      for (t = 0; t < 64; t++) {
-        var S1 = ror(e, 6) ^ ror(e, 11) ^ ror(e, 25);
-        var ch = (e & f) ^ (~e & g);
-        var temp1 = (h + S1 + ch + K[t] + W[t]) | 0;
-        var S0 = ror(a, 2) ^ ror(a, 13) ^ ror(a, 22);
-        var maj = (a & b) ^ (a & c) ^ (b & c);
-        var temp2 = (S0 + maj) | 0;
-        h = g; g = f; f = e; e = (d + temp1) | 0;
-        d = c; c = b; b = a; a = (temp1 + temp2) | 0;
-      }
-      H[0] = (H[0] + a) | 0; H[1] = (H[1] + b) | 0; H[2] = (H[2] + c) | 0; H[3] = (H[3] + d) | 0;
-      H[4] = (H[4] + e) | 0; H[5] = (H[5] + f) | 0; H[6] = (H[6] + g) | 0; H[7] = (H[7] + h) | 0;
-    }
-    var hex = "";
-    for (var n = 0; n < 8; n++) hex += ("00000000" + (H[n] >>> 0).toString(16)).slice(-8);
-    return hex;
-  }
-
-  /** The 4-hex check of a path code, as engine.py's _checksum computes it. */
-  function checksum(scenarioId, letters) {
-    return sha256Hex(scenarioId + "/" + letters).slice(0, 4);
+  /** The first sentence of a text (all of it if it has one sentence or no end mark), as
+   *  engine.py's first_sentence: what a choice's feedback shows during play. */
+  function firstSentence(text) {
+    var trimmed = String(text).trim();
+    var found = SENTENCE.exec(trimmed);
+    return found ? found[1] : trimmed;
   }
 
   function has(object, key) {
@@ -161,11 +102,16 @@
     return profile;
   };
 
-  /** The code that records this play-through, e.g. "serve-call-centre/AAAA/257c". */
-  Roleplay.prototype.pathCode = function () {
+  /** The choices made so far, one letter each (A = a beat's first choice). */
+  Roleplay.prototype.letters = function () {
     var alphabet = this.scenario.letters || DEFAULT_LETTERS;
-    var letters = this.history.map(function (step) { return alphabet.charAt(step.index); }).join("");
-    return this.scenario.id + "/" + letters + "/" + checksum(this.scenario.id, letters);
+    return this.history.map(function (step) { return alphabet.charAt(step.index); }).join("");
+  };
+
+  /** The practice code of this play, e.g. "serve-call-centre/BACA/practice": no key is on a
+   *  page, so a page can give no graded code (servicecourse/pathcodes.py). */
+  Roleplay.prototype.practiceCode = function () {
+    return this.scenario.id + "/" + this.letters() + "/" + (this.scenario.practice || "practice");
   };
 
   function signed(value) {
@@ -203,8 +149,7 @@
 
   var engine = {
     Roleplay: Roleplay,
-    sha256Hex: sha256Hex,
-    checksum: checksum,
+    firstSentence: firstSentence,
     scoreText: scoreText,
     profileText: profileText,
     formatSigned1: signed1
@@ -334,8 +279,10 @@
 
     function showFeedback(choice) {
       feedback.textContent = "";
-      feedback.appendChild(el("p", {}, [el("strong", { text: "Feedback. " }), choice.feedback]));
-      feedback.appendChild(el("p", { "class": "serve-score", text: "SERVE: " + scoreText(scenario, choice.score) }));
+      feedback.appendChild(el("p", {}, [el("strong", { text: "Feedback. " }), firstSentence(choice.feedback)]));
+      if (scenario.showScores) {
+        feedback.appendChild(el("p", { "class": "serve-score", text: "SERVE: " + scoreText(scenario, choice.score) }));
+      }
     }
 
     function beatView(beat) {
@@ -375,8 +322,10 @@
         el("p", { text: ending.text }),
         el(subheading, { text: "Your path" }), path,
         el(subheading, { text: "What an expert would do" }), el("p", { text: scenario.expert }),
-        el("p", {}, ["Your path code: ", el("code", { "class": "serve-path-code", text: play.pathCode() }),
-                     " (an exercise may ask you for it)"]),
+        el("div", { "class": "serve-evidence serve-evidence-practice", role: "note" }, [
+          el("p", {}, ["Your practice code: ", el("code", { "class": "serve-path-code", text: play.practiceCode() }),
+                       ". " + scenario.practiceNote])
+        ]),
         el(subheading, { text: "Your SERVE profile" }),
         el("figure", { "class": "serve-profile" }, [profileChart(scenario, play.profile(), uid)]),
         el("p", {}, [replay])
