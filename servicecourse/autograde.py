@@ -139,6 +139,7 @@ def _grade_one(learner: str, module: str) -> dict:
     done["clean"] = clean
     done["extra"] = [f"answer '{cell_id}' holds more than its answer ({a.extra[0]})"
                      for cell_id, a in answers.items() if a.extra]
+    done["extra"] += [f"test '{cell_id}': {score.problem}" for cell_id, score in clean.items() if score.problem]
     done["cells"] = records.answer_hashes(nbformat.read(submitted, as_version=4))
     done["depends"] = records.graded_answers(nbformat.read(source, as_version=4))
     return done
