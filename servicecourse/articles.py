@@ -42,9 +42,10 @@ ARTICLES = {
                      "Quérat-Hément, who presides over the Association Esprit de Service France",
                 author=NOT_NAMED, publisher="a website the text does not name", date=NO_DATE),
         Article("management", "Customer-centric culture: what about management?",
-                kind="a blog article covering the same ground as the talk he gave at the 36th "
-                     "conference of AMARC, a French association of customer-complaint managers",
-                author="Benoît Meyronin", publisher="Académie du Service UK, on its blog",
+                kind="a post on the publisher's blog covering the same ground as the talk he gave "
+                     "at the 36th conference of AMARC, a French association of customer-complaint "
+                     "managers",
+                author="Benoît Meyronin", publisher="Académie du Service UK",
                 date="28 November 2016"),
         Article("commitment", "The Importance Of Building An Organization-Wide Service Commitment",
                 kind="a web article of a training provider, which ends by inviting readers to "

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
-from servicecourse.articles import ARTICLES
+from servicecourse.articles import ARTICLES, NO_DATE
 from servicecourse.engine import Roleplay
 from servicecourse.paths import REPO, SOLUTIONS
 from servicecourse.scenario import load_all
@@ -101,6 +102,198 @@ def test_every_chapter_names_its_article_and_embeds_a_roleplay_of_it(key):
     assert embedded and all(scenarios[s].article == key for s in embedded)
     for section in ("What you will be able to do", "Key takeaways", "Reflection prompts", "Graded exercise"):
         assert f"## {section}" in text, f"{key}: no '{section}' section"
+
+
+# What the course adds to the articles: models, measures and claims of other authors or its own.
+# Each: (words that show it, words that credit it). In a section of the book that speaks for an
+# article, an addition needs its credit somewhere in the section, or a "course's own" label in
+# its own paragraph.
+ADDITIONS = {
+    "the service-profit chain": (r"service[- ]profit chain|profit and growth"
+                                 r"|loyal customers[^.]{0,60}\b(grow|growth|profit|results)\b", ["Heskett"]),
+    "the definition of a moment of truth": (r"\bmoments? of truth\W{0,4}(is|are|means)\b", ["Normann", "Carlzon"]),
+    "the Net Promoter Score": (r"\bNPS\b|Net Promoter", ["Reichheld"]),
+    "CSAT": (r"\bCSAT\b", ["survey convention"]),
+    "the Pareto chart": (r"Pareto|80/20", ["Juran"]),
+    "a claim of what is most common": (r"\bmost (common|frequent) (mistake|error|cause|reason)", []),
+}
+SPEAKS_FOR_AN_ARTICLE = re.compile(r"\bthe article\b|\barticle's\b|\baccording to\b|Meyronin|Quérat-Hément",
+                                   re.IGNORECASE)
+OWN_LABEL = re.compile(r"course's own|not (from|in) the (source )?articles?|the article does not", re.IGNORECASE)
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, text) of each level-2 section of a page, its subsections included; the part
+    before the first one is headed "(top)"."""
+    parts = re.split(r"^(## .*)$", text, flags=re.MULTILINE)
+    return [("(top)", parts[0])] + [(parts[i][3:], parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+def unlabelled_additions(text: str) -> list[str]:
+    """"heading: addition" for each addition of the course that a section of ``text`` speaking for
+    an article contains with neither its credit in the section nor a label in its paragraph."""
+    found = []
+    for heading, section in _sections(text):
+        if not SPEAKS_FOR_AN_ARTICLE.search(section):
+            continue
+        paragraphs = re.split(r"\n\s*\n", section)
+        for addition, (pattern, credits) in ADDITIONS.items():
+            if any(name in section for name in credits):
+                continue
+            if any(re.search(pattern, p) and not OWN_LABEL.search(p) for p in paragraphs):
+                found.append(f"{heading}: {addition}")
+    return found
+
+
+def test_no_chapter_puts_an_addition_of_the_course_in_an_article_s_mouth():
+    """Does every section that speaks for an article credit or label what the course added?"""
+    found = {path.name: unlabelled_additions(path.read_text()) for path in sorted((REPO / "book").glob("*.md"))}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+@pytest.mark.parametrize("passage, addition", [
+    ("## Moments of truth\n\nA **moment of truth** is any point where the customer meets the company. "
+     "The article asks the whole organisation to make these moments succeed.\n",
+     "the definition of a moment of truth"),
+    ("## The chain\n\nThe article ends with the chain: engaged staff serve better, and satisfied, loyal "
+     "customers are what make the business grow.\n", "the service-profit chain"),
+    ("## Measuring\n\nThe article lists surveys.\n\n### Reading a survey\n\nThe NPS is promoters minus "
+     "detractors.\n", "the Net Promoter Score"),
+    ("## Measuring\n\nThe article lists complaint analysis. A Pareto chart sorts causes.\n", "the Pareto chart"),
+    ("## Why service fails\n\nThe article asks three questions. The most common mistake is to lecture "
+     "people who already care.\n", "a claim of what is most common"),
+])
+def test_the_attribution_check_catches_an_addition_in_an_article_s_mouth(passage, addition):
+    """Is an addition flagged when its section speaks for the article, cleared by its credit in the
+    section or a label in its paragraph, and not by a credit in another section?"""
+    flagged = [f"{passage.splitlines()[0][3:]}: {addition}"]
+    assert unlabelled_additions(passage) == flagged
+    credits = ADDITIONS[addition][1]
+    fix = f"(After {credits[0]}.)" if credits else "(This warning is the course's own.)"
+    assert unlabelled_additions(passage + fix) == []
+    assert unlabelled_additions(passage + "\n## Elsewhere\n\nThe article. " + fix) == flagged
+    assert unlabelled_additions(passage.replace("The article", "Our course")) == []
+    if not credits:
+        assert unlabelled_additions(passage + "\nOther point: the course's own.") == flagged
+
+
+# Wrong descriptions of the sources that issue 13 found, and that must not come back.
+MISATTRIBUTIONS = [r"(published by|publisher\W*)\W*Influence Savvy", r"interview with Xavier",
+                   r"listen(ing)? to understand rather than to answer back", r"most common mistake"]
+
+
+def test_no_known_misattribution_of_a_source_is_back():
+    """Is no source called by a wrong name (Influence Savvy as publisher, an interview) or misquoted?"""
+    found = [f"{path.name}: {pattern}" for path in sorted((REPO / "book").glob("*.md"))
+             for pattern in MISATTRIBUTIONS if re.search(pattern, " ".join(path.read_text().split()), re.IGNORECASE)]
+    assert found == []
+
+
+def _quotations_given_as_the_article_s(text: str) -> list[str]:
+    """Phrases in double quotation marks in a sentence of prose that says the article said them
+    (not questions, nor the article's own title)."""
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    quoted = []
+    for paragraph in re.split(r"\n\s*\n", prose):
+        if paragraph.lstrip().startswith("#"):
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+            if (re.search(r"\barticle('s)?\b|\bMeyronin\b|\bhe (adds|writes)\b", sentence)
+                    and not re.search(r'\barticle \*?\*?"', sentence)):
+                quoted += [q for q in re.findall(r'"([^"]{12,})"', sentence) if not q.endswith("?")]
+    return quoted
+
+
+def _plain(text: str) -> str:
+    """The words of ``text``, lower case, without punctuation or quotation marks, space-delimited."""
+    return f" {' '.join(w.strip(chr(39)) for w in _words(text))} "
+
+
+@pytest.mark.parametrize("key", ARTICLES)
+def test_what_a_chapter_quotes_from_its_article_is_the_article_s_exact_words(key):
+    """Is every phrase a chapter quotes as its article's found, word for word, in the article?"""
+    article = _plain((SOURCES / ARTICLE_FILES[key]).read_text())
+    quotations = _quotations_given_as_the_article_s(CHAPTERS[key].read_text())
+    assert quotations, "the check found no quotation to check"
+    assert [q for q in quotations if _plain(q) not in article] == []
+
+
+def test_the_quotation_check_catches_a_misquote():
+    """Is "listening to understand replaces listening to answer back" caught as a misquote?"""
+    article = _plain((SOURCES / ARTICLE_FILES["serve"]).read_text())
+    bad = 'The article puts it so: "listening to understand replaces listening to answer back".'
+    good = 'The article puts it so: "Listening to understand replaces listening to respond".'
+    assert _quotations_given_as_the_article_s(bad) == ["listening to understand replaces listening to answer back"]
+    assert _plain(_quotations_given_as_the_article_s(bad)[0]) not in article
+    assert _plain(_quotations_given_as_the_article_s(good)[0]) in article
+
+
+def _source_note(text: str) -> str:
+    return text.split("```{admonition} Source", 1)[1].split("```", 1)[0]
+
+
+UNDATED = re.compile(r"\bundated\b|\bno date\b|\bdates? (are |is )?not given|\bdate the page does not give")
+
+
+@pytest.mark.parametrize("key", ARTICLES)
+def test_every_chapter_says_who_published_its_article_and_when(key):
+    """Does a chapter's source note give the publisher and date articles.py knows, or say there is none?"""
+    article, note = ARTICLES[key], " ".join(_source_note(CHAPTERS[key].read_text()).split())
+    if "not" not in article.publisher:
+        assert article.publisher in note
+    assert article.date in note if article.date != NO_DATE else UNDATED.search(note), note
+
+
+def test_the_references_give_each_article_s_kind_author_publisher_and_date():
+    """Does each article's entry on the references page carry what articles.py knows of it?"""
+    page = " ".join((REPO / "book" / "references.md").read_text().split())
+    entries = dict(re.findall(r'### "([^"]+)" (.*?)(?=### |## |$)', page))
+    for article in ARTICLES.values():
+        entry = entries[article.title]
+        assert f"**Author:** {article.author}" in entry, article.key
+        assert f"**Publisher:** {article.publisher}" in entry, article.key
+        assert f"**Date:** {article.date}" in entry, article.key
+
+
+def _toc_chapters() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [Path(c["file"]).name for part in toc["parts"] for c in part["chapters"]]
+
+
+def test_the_capstone_recap_lists_the_chapters_in_the_book_s_order():
+    """Does "Five chapters, one picture" name the chapters in the order of _toc.yml?"""
+    recap = dict(_sections((REPO / "book" / "capstone.md").read_text()))["Five chapters, one picture"]
+    named = list(dict.fromkeys(re.findall(r"^- \{doc\}`([^`]+)`", recap, flags=re.MULTILINE)))
+    assert named == [c for c in _toc_chapters() if c in ARTICLES]
+
+
+def test_the_first_chapter_does_not_rely_on_serve_before_it_is_taught():
+    """Does every paragraph of the culture chapter that names SERVE say it comes in the next chapter?"""
+    assert _toc_chapters()[:2] == ["culture", "serve"]
+    paragraphs = re.split(r"\n\s*\n", CHAPTERS["culture"].read_text())
+    early = [p for p in paragraphs if re.search(r"\bSERVE\b", p) and "next chapter" not in p]
+    assert early == []
+
+
+def _glossary_entries() -> dict[tuple[str, ...], str]:
+    """Terms of an entry (its unindented lines) -> the page its "See {doc}`...`" sends the reader to."""
+    text = (REPO / "book" / "glossary.md").read_text()
+    entries = re.findall(r"^((?:\S[^\n]*\n)+)((?:  [^\n]*\n)+)", text, flags=re.MULTILINE)
+    return {tuple(terms.split("\n")[:-1]): re.findall(r"See \{doc\}`([^`]+)`", " ".join(body.split()))[-1]
+            for terms, body in entries if "{doc}" in body}
+
+
+def test_every_glossary_entry_sends_the_reader_to_a_page_that_explains_the_term():
+    """Does the page a glossary entry points to use the term (path codes where they are explained)?"""
+    entries = _glossary_entries()
+    assert entries[("Path code",)] == "intro" and len(entries) > 40
+    missing = []
+    for terms, page in entries.items():
+        text = " ".join((REPO / "book" / f"{page}.md").read_text().replace("*", "").lower().split())
+        if not any(all(part.strip().rstrip("s") in text for part in re.split(r",| not ", term.lower()))
+                   for term in terms):
+            missing.append(f"{' / '.join(terms)} -> {page}")
+    assert missing == []
 
 
 def _paths(scenario, limit: int = 14):
