@@ -1,75 +1,130 @@
-"""Certificates of completion: a printable HTML page per learner who passed every module.
+"""Certificates of completion, recorded in a ledger when they are issued.
 
-Each certificate carries a verification code, an HMAC of who passed and when, keyed by a secret
-kept in the cohort folder. ``verify`` recomputes it, so a code that was typed wrong, made up or
-copied onto another name is refused.
+A learner earns a certificate when every module the cohort's policy requires is passed (the
+completion report's status, with the cohort's pass mark). Issuing writes an entry into the
+cohort's ledger, ``COHORT/certificates/ledger.jsonl``: the learner, their name, each module's
+score, the completion date, the policy in force (pass mark and modules) and when it was issued.
+The verification code printed on the certificate is an HMAC of that entry, keyed by a secret kept
+in the cohort folder (out of reach of learners' code and accounts), so:
+
+- `verify` finds the entry by its code and checks the entry was not edited; an issued certificate
+  keeps verifying whatever happens later (a corrected name, a resubmission, a new policy), and
+  verify says what changed since it was issued;
+- a made-up, mistyped or hand-edited code or entry is refused;
+- issuing again never issues a second certificate to the same learner, and never changes one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import html
+import json
+import os
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
-from servicecourse.paths import modules
-from servicecourse.report import PASS_MARK, completion
+from servicecourse.report import cohort_report
+from servicecourse.templating import render
 
 KEY_NAME = ".certificate-key"
+LEDGER = Path("certificates") / "ledger.jsonl"
 COURSE = "The service-culture course"
 
 
 @dataclass(frozen=True)
 class Certificate:
-    """A learner's certificate: who, when (the date of the last graded module) and its code."""
+    """An issued certificate, as its ledger entry records it."""
 
     learner: str
     name: str
-    date: str
-    code: str
+    date: str  # the day the last required module was handed in
+    scores: dict[str, list[float]]  # module -> [score, max score]
+    pass_mark: float
+    modules: list[str]
+    issued_at: str
+    code: str = ""
+
+
+@dataclass
+class Verified:
+    """The outcome of checking a code: the certificate, and what changed since it was issued."""
+
+    certificate: Certificate
+    changes: list[str] = field(default_factory=list)
 
 
 def _key(folder: Path) -> bytes:
     path = folder / KEY_NAME
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip().encode()
 
 
-def _code(key: bytes, learner: str, name: str, day: str) -> str:
-    digest = hmac.new(key, f"{learner}|{name}|{day}".encode(), hashlib.sha256).hexdigest().upper()
+def _canonical(certificate: Certificate) -> bytes:
+    entry = asdict(certificate)
+    entry.pop("code")
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
+
+
+def _code(key: bytes, certificate: Certificate) -> str:
+    digest = hmac.new(key, _canonical(certificate), hashlib.sha256).hexdigest().upper()
     return f"SC-{digest[:4]}-{digest[4:8]}-{digest[8:12]}"
 
 
-def earned(folder: str | Path, pass_mark: float = PASS_MARK) -> list[Certificate]:
-    """Certificates for every learner whose status is 'passed' on every module of the course."""
+def ledger(folder: str | Path) -> list[Certificate]:
+    """Every certificate issued in a cohort, oldest first."""
+    path = Path(folder) / LEDGER
+    if not path.exists():
+        return []
+    return [Certificate(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+
+
+def earned(folder: str | Path) -> list[Certificate]:
+    """Certificates the cohort's results earn now (not yet recorded), one per learner."""
     folder = Path(folder)
-    rows = completion(folder, pass_mark)
-    course_modules = set(modules())
-    passed: dict[str, set[str]] = {}
-    names = {}
-    for row in rows:
-        names[row.learner] = row.name or row.learner
-        if row.status == "passed":
-            passed.setdefault(row.learner, set()).add(row.module)
-    key = _key(folder)
+    report = cohort_report(folder)
+    required = report.policy.modules
+    by_learner: dict[str, dict] = {}
+    for row in report.rows:
+        by_learner.setdefault(row.learner, {"name": row.name or row.learner, "rows": {}})["rows"][row.module] = row
     certificates = []
+    issued_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     with Gradebook(cohort.db_url(folder)) as gradebook:
-        for learner, done in sorted(passed.items()):
-            if not course_modules <= done:
+        for learner, found in sorted(by_learner.items()):
+            rows = found["rows"]
+            if not required or not all(m in rows and rows[m].status == "passed" for m in required):
                 continue
-            last = max(gradebook.find_submission(m, learner).timestamp or datetime.min for m in done)
-            day = last.date().isoformat()
-            certificates.append(Certificate(learner, names[learner], day,
-                                            _code(key, learner, names[learner], day)))
+            last = max(gradebook.find_submission(m, learner).timestamp or datetime.min for m in required)
+            certificates.append(Certificate(
+                learner, found["name"], last.date().isoformat(),
+                {m: [rows[m].score, rows[m].max_score] for m in required},
+                report.pass_mark, list(required), issued_at))
     return certificates
+
+
+def issue(folder: str | Path) -> tuple[list[Certificate], list[Certificate]]:
+    """Record a certificate for every learner who earned one and has none; (new, already issued)."""
+    folder = Path(folder)
+    key = _key(folder)
+    existing = {c.learner: c for c in ledger(folder)}
+    new = []
+    for certificate in earned(folder):
+        if certificate.learner in existing:
+            continue
+        signed = Certificate(**{**asdict(certificate), "code": _code(key, certificate)})
+        path = folder / LEDGER
+        path.parent.mkdir(exist_ok=True)
+        with path.open("a") as handle:
+            handle.write(json.dumps(asdict(signed), ensure_ascii=False) + "\n")
+        new.append(signed)
+    return new, list(existing.values())
 
 
 def write(folder: str | Path, certificates: list[Certificate]) -> list[Path]:
@@ -77,36 +132,43 @@ def write(folder: str | Path, certificates: list[Certificate]) -> list[Path]:
     out = Path(folder) / "certificates"
     out.mkdir(exist_ok=True)
     paths = []
-    for c in certificates:
-        path = out / f"{c.learner}.html"
-        path.write_text(f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Certificate: {html.escape(c.name)}</title>
-<style>
-@page {{ size: A4 landscape; margin: 1.5cm; }}
-body {{ font-family: Georgia, serif; text-align: center; color: #1a1a1a; }}
-.frame {{ border: 6px double #1565c0; padding: 3em 2em; margin: 1em auto; max-width: 52em; }}
-h1 {{ font-size: 2.4em; margin: 0.2em 0; }} .name {{ font-size: 2em; font-weight: bold; }}
-.code {{ font-family: monospace; font-size: 1.1em; }}
-</style></head>
-<body><main class="frame">
-<p>{COURSE}</p>
-<h1>Certificate of completion</h1>
-<p>This certifies that</p>
-<p class="name">{html.escape(c.name)}</p>
-<p>completed every module of the course, including its role-plays and graded exercises,
-on <time datetime="{c.date}">{c.date}</time>.</p>
-<p>Verification code: <span class="code">{c.code}</span><br>
-<small>Check it with <code>course certificate verify {c.code} --cohort COHORT</code>.</small></p>
-</main></body></html>
-""")
+    for certificate in certificates:
+        path = out / f"{certificate.learner}.html"
+        path.write_text(render("certificate/page.html.j2", certificate=certificate, course=COURSE))
         paths.append(path)
     return paths
 
 
-def verify(folder: str | Path, code: str) -> Certificate | None:
-    """The certificate a code belongs to, if the code is genuine for this cohort; else None."""
-    code = code.strip().upper()
-    for certificate in earned(folder):
+def _changes(folder: Path, certificate: Certificate) -> list[str]:
+    """What differs now from when ``certificate`` was issued (name, scores, policy)."""
+    report = cohort_report(folder)
+    rows = {row.module: row for row in report.rows if row.learner == certificate.learner}
+    changes = []
+    names = {row.name for row in rows.values() if row.name}
+    if names and certificate.name not in names:
+        changes.append(f"the learner's name is now {sorted(names)[0]!r} (was {certificate.name!r})")
+    for module, (score, max_score) in certificate.scores.items():
+        row = rows.get(module)
+        if row is None:
+            changes.append(f"{module}: no longer in the gradebook")
+        elif (row.score, row.max_score) != (score, max_score) or row.status != "passed":
+            changes.append(f"{module}: now {row.score:g}/{row.max_score:g} ({row.status}), "
+                           f"was {score:g}/{max_score:g}")
+    if report.pass_mark != certificate.pass_mark or report.policy.modules != certificate.modules:
+        changes.append(f"the cohort's policy changed (pass mark {report.pass_mark:g}, "
+                       f"{len(report.policy.modules)} modules; was {certificate.pass_mark:g}, "
+                       f"{len(certificate.modules)})")
+    return changes
+
+
+def verify(folder: str | Path, code: str) -> Verified | None:
+    """The issued certificate a code belongs to, and what changed since; None if not genuine."""
+    folder = Path(folder)
+    code = str(code).strip().upper()
+    key = _key(folder)
+    for certificate in ledger(folder):
         if hmac.compare_digest(certificate.code, code):
-            return certificate
+            if not hmac.compare_digest(_code(key, certificate), code):
+                return None  # the entry was edited after it was issued
+            return Verified(certificate, _changes(folder, certificate))
     return None
