@@ -19,7 +19,7 @@ def _data(html: str) -> dict:
 
 def test_the_app_s_output_carries_a_first_view_of_every_role_play_in_the_picker_s_order():
     roleplay_app = app.roleplay_app()
-    picker, _ = roleplay_app.children
+    _, picker, _ = roleplay_app.children
     bundle = roleplay_app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget stays first
     data = _data(bundle["text/html"])

@@ -20,15 +20,21 @@ import pytest
 import yaml
 
 from conftest import PageWatch
-from servicecourse.engine import Roleplay
+from servicecourse import evidence
+from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_all, load_by_id
 from servicecourse.serve import DIMENSIONS, LABELS
 from servicecourse.static import scenario_data, scenario_html, scenario_json
 from servicecourse.vectors import all_vectors
-from servicecourse.widget import _score_text
+from servicecourse.vectors import path_to
+from servicecourse.widget import score_text as _score_text
 
 PLAYER = REPO / "book" / "_player" / "roleplay-player.js"
+# Texts whose first sentence is hard to find, besides every feedback of every role-play.
+SENTENCES = ["", "One. Two.", "No end mark", "e.g. this one. Next.", "Costs 3.50 pounds. OK.",
+             'Ask "Why?" Then wait.', "He said \u201cNo.\u201d Then left.", "\u00c9mile nods. \u00c9l\u00e8ve.",
+             "  Spaces!  ", "Line one.\nLine two.", "Ends (aside.) Then more.", "Wow!! Really?"]
 NODE = shutil.which("node") or "/usr/bin/node"
 browser = [pytest.mark.slow, pytest.mark.browser]
 
@@ -43,20 +49,24 @@ for (const [id, entry] of Object.entries(input.scenarios)) {
   out.scenarios[id] = entry.vectors.map((vector) => {
     const play = new engine.Roleplay(scenario);
     const beats = [], scoreTexts = [];
+    const short = [];
     for (const index of vector.choices) {
       beats.push(play.node);
-      scoreTexts.push(engine.scoreText(scenario, play.choose(index).score));
+      const choice = play.choose(index);
+      scoreTexts.push(engine.scoreText(scenario, choice.score));
+      short.push(engine.firstSentence(choice.feedback));
     }
     const ending = play.ending();
     return {
       choices: vector.choices, beats: beats,
       ending: ending ? play.node : null, outcome: ending ? ending.outcome : null,
-      score: play.score(), profile: play.profile(), path_code: play.pathCode(),
+      score: play.score(), profile: play.profile(), letters: play.letters(),
+      practice_code: play.practiceCode(), short_feedback: short,
       score_texts: scoreTexts, profile_text: engine.profileText(scenario, play.profile()),
     };
   });
 }
-out.sha256 = input.sha256.map(engine.sha256Hex);
+out.sentences = input.sentences.map(engine.firstSentence);
 out.signed1 = input.signed1.map(engine.formatSigned1);
 process.stdout.write(JSON.stringify(out));
 """
@@ -75,18 +85,16 @@ def node_results(tmp_path_factory):
         pytest.fail("node is not installed: the static player's engine cannot be checked")
     scenarios = load_all()
     vectors = all_vectors()
-    sha_inputs = ["", "abc", "a" * 55, "b" * 56, "c" * 64, "d" * 1000, "caf\u00e9 \u2603 \U0001f600",
-                  *(v["path_code"].rsplit("/", 1)[0] for vs in vectors.values() for v in vs)]
     signed_inputs = sorted({float(Fraction(k, n)) for n in range(1, 25) for k in range(-2 * n, 2 * n + 1)})
     data = {"scenarios": {sid: {"json": scenario_json(scenarios[sid]), "vectors": vectors[sid]}
                           for sid in scenarios},
-            "sha256": sha_inputs, "signed1": signed_inputs}
+            "sentences": SENTENCES, "signed1": signed_inputs}
     source = tmp_path_factory.mktemp("vectors") / "vectors.json"
     source.write_text(json.dumps(data), encoding="utf-8")
     result = subprocess.run([NODE, "-e", _NODE_RUNNER, str(PLAYER), str(source)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    return scenarios, vectors, sha_inputs, signed_inputs, json.loads(result.stdout)
+    return scenarios, vectors, signed_inputs, json.loads(result.stdout)
 
 
 def test_vectors_cover_every_scenario_and_every_path_ends(node_results):
@@ -95,12 +103,11 @@ def test_vectors_cover_every_scenario_and_every_path_ends(node_results):
     for sid, cases in vectors.items():
         assert all(case["ending"] in scenarios[sid].endings for case in cases)
         assert len({tuple(case["choices"]) for case in cases}) == len(cases)
-    call_centre = {tuple(c["choices"]): c for c in vectors["serve-call-centre"]}
-    assert call_centre[(0, 0, 0, 0)]["path_code"] == "serve-call-centre/AAAA/257c"
+        assert all(case["practice_code"] == f"{sid}/{case['letters']}/practice" for case in cases)
 
 
 def test_the_js_engine_matches_the_python_engine_on_every_path(node_results):
-    scenarios, vectors, _, _, js = node_results
+    scenarios, vectors, _, js = node_results
     assert set(js["scenarios"]) == set(vectors)
     for sid, cases in vectors.items():
         played = js["scenarios"][sid]
@@ -108,7 +115,8 @@ def test_the_js_engine_matches_the_python_engine_on_every_path(node_results):
         for expected, got in zip(cases, played):
             play = Roleplay(scenarios[sid])
             texts = [_score_text(play.choose(i).score) for i in expected["choices"]]
-            for key in ("choices", "beats", "ending", "outcome", "score", "path_code"):
+            for key in ("choices", "beats", "ending", "outcome", "score", "letters", "practice_code",
+                        "short_feedback"):
                 assert got[key] == expected[key], (sid, expected["choices"], key)
             # Same floats, bit for bit: both divide the same integers in IEEE doubles.
             assert list(got["profile"]) == list(DIMENSIONS)
@@ -117,11 +125,9 @@ def test_the_js_engine_matches_the_python_engine_on_every_path(node_results):
             assert got["profile_text"] == _profile_text(expected["profile"]), (sid, expected["choices"])
 
 
-def test_the_js_sha256_and_number_format_match_python(node_results):
-    import hashlib
-
-    *_, sha_inputs, signed_inputs, js = node_results
-    assert js["sha256"] == [hashlib.sha256(text.encode()).hexdigest() for text in sha_inputs]
+def test_the_js_first_sentence_and_number_format_match_python(node_results):
+    *_, signed_inputs, js = node_results
+    assert js["sentences"] == [first_sentence(text) for text in SENTENCES]
     # The chart's numbers round as Python's format does (half to even), e.g. 1.25 -> +1.2.
     assert js["signed1"] == [f"{value:+.1f}" for value in signed_inputs]
 
@@ -142,8 +148,8 @@ def test_the_fallback_carries_the_whole_scenario_as_json():
         assert [d["id"] for d in data["dimensions"]] == list(DIMENSIONS)
         # The no-JavaScript fallback is still there: the opening, its options and the play link.
         opening = scenario.beats[scenario.start]
-        assert html.escape(opening.text) in fragment
-        assert all(html.escape(c.text) in fragment for c in opening.choices)
+        text = html.unescape(fragment)
+        assert opening.text in text and all(c.text in text for c in opening.choices)
         assert f"roleplay.ipynb?scenario={scenario.id}" in fragment
 
 
@@ -208,29 +214,37 @@ def test_a_learner_plays_a_roleplay_with_the_keyboard_alone(site_url, chromium, 
 
     feedback = player.locator(".serve-feedback")
     assert feedback.get_attribute("aria-live") == "polite"
-    while not play.finished:
+    for index in path_to(scenario, "good"):
+        # Tab from the prompt (or the top) to the choice of a good path.
         assert _focused(page, first)
-        assert _squash(page.evaluate("document.activeElement.textContent")) == _squash(play.beat.choices[0].text)
+        for _ in range(index):
+            page.keyboard.press("Tab")
+        assert _squash(page.evaluate("document.activeElement.textContent")) == _squash(play.beat.choices[index].text)
         page.keyboard.press("Enter")
-        choice = play.choose(0)
-        assert _squash(choice.feedback) in _squash(feedback.inner_text())
-        assert f"SERVE: {_score_text(choice.score)}" in feedback.inner_text()
+        choice = play.choose(index)
+        # During play: the first sentence of the feedback, no scores (they come at the end).
+        shown = _squash(feedback.inner_text())
+        assert shown == _squash(f"Feedback. {first_sentence(choice.feedback)}")
+        assert "SERVE" not in shown
         if not play.finished:
             # Focus moves to the next prompt: what the other person says now.
             assert _focused(page, 'div[data-scenario="serve-call-centre"] .serve-prompt')
             assert _squash(play.beat.text) in _squash(page.evaluate("document.activeElement.innerText"))
             page.keyboard.press("Tab")
 
-    # The debrief: ending, path with feedback, expert advice, path code, chart, play again.
+    # The debrief: ending, path with full feedback and scores, expert advice, practice code and
+    # what it is, chart, play again.
     assert _focused(page, 'div[data-scenario="serve-call-centre"] .serve-ending')
     ending = player.locator(".serve-ending").inner_text()
     assert play.ending.title in ending and play.ending.outcome in ending
-    assert player.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c" == play.path_code
+    assert player.locator(".serve-path-code").inner_text() == play.practice_code
+    assert _squash(evidence.PRACTICE_NOTE) in _squash(player.locator(".serve-evidence").inner_text())
     steps = player.locator("ol.serve-path > li")
     assert steps.count() == len(play.history)
     for number, step in enumerate(play.history):
         text = _squash(steps.nth(number).inner_text())
         assert _squash(step.choice.text) in text and _squash(step.choice.feedback) in text
+        assert f"SERVE: {_score_text(step.choice.score)}" in text
     assert _squash(scenario.expert) in _squash(player.inner_text())
     chart = player.locator("svg.serve-profile-chart")
     assert chart.get_attribute("role") == "img"
@@ -285,11 +299,13 @@ def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromi
     watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS, allow_file=True)
     page.goto((built_site / "book" / "serve.html").as_uri())
     player = page.locator('.serve-roleplay-static[data-scenario="serve-call-centre"]')
+    play = Roleplay(load_by_id("serve-call-centre"))
     for _ in range(20):
         if player.locator(".serve-path-code").count():
             break
         player.locator("button.serve-choice").first.click()
-    assert player.locator(".serve-path-code").inner_text() == "serve-call-centre/AAAA/257c"
+        play.choose(0)
+    assert player.locator(".serve-path-code").inner_text() == play.practice_code
     assert watch.external == [] and watch.errors == []
     page.close()
 
