@@ -48,14 +48,40 @@ def _cohort_folder(value: str) -> Path:
 
 
 def _report(args) -> int:
-    from servicecourse.report import team_totals, write_report
+    """Write a cohort's report files; say which pass mark was applied and what was left out."""
+    from servicecourse.policy import PolicyError
+    from servicecourse.report import ReportError, cohort_report, team_totals, write_files
 
-    csv_path, png_path, rows = write_report(args.course_dir, args.out, args.pass_mark)
-    print(f"{len(rows)} rows -> {csv_path}\nchart -> {png_path}")
-    for team, counts in team_totals(rows).items():
+    try:
+        report = cohort_report(args.course_dir, args.pass_mark)
+    except (PolicyError, ReportError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for line in report.notes + report.roster_problems:
+        print(line, file=sys.stderr)
+    if args.pass_mark is not None:
+        print(f"pass mark {report.pass_mark:g} given on the command line; "
+              f"the cohort's policy says {report.policy.pass_mark:g}")
+    csv_path, png_path = write_files(report, args.out)
+    print(f"{len(report.rows)} rows -> {csv_path}\nchart -> {png_path}")
+    for team, counts in team_totals(report.rows).items():
         print(f"  {team}: {counts['passed']} passed, {counts['overdue']} overdue, "
               f"{counts['needs manual grading']} waiting for manual grading")
     return 0
+
+
+def _pass_mark(value: str) -> float:
+    """A --pass-mark value, checked as the course policy checks its own."""
+    from servicecourse.policy import check_pass_mark
+
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    try:
+        return check_pass_mark(number)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _demo(args) -> int:
@@ -88,13 +114,16 @@ def _cohort_new(args) -> int:
 
 
 def _roster_import(args) -> int:
+    """Import a roster file; print its warnings and every rejected row; exit 1 if any."""
     from servicecourse.roster import import_csv
 
-    learners, problems = import_csv(args.cohort, args.file)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    print(f"{len(learners)} learners imported or updated; {len(problems)} rows rejected")
-    return 1 if problems else 0
+    roster = import_csv(args.cohort, args.file)
+    for line in roster.warnings + roster.problems:
+        print(line, file=sys.stderr)
+    kept = f"; other columns kept: {', '.join(roster.columns)}" if roster.columns else ""
+    print(f"{len(roster.learners)} learners imported or updated; "
+          f"{len(roster.problems)} rows rejected{kept}")
+    return 1 if roster.problems else 0
 
 
 def _release(args) -> int:
@@ -187,8 +216,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--course-dir", "--cohort", required=True, type=_cohort_folder,
                         help="the cohort folder (or name under cohorts/)")
     report.add_argument("--out", type=Path, help="output folder (default: COHORT/reports)")
-    report.add_argument("--pass-mark", type=float, default=0.7,
-                        help="share of the maximum score needed to pass (default 0.7)")
+    report.add_argument("--pass-mark", type=_pass_mark,
+                        help="share of the maximum score needed to pass, for this report only "
+                             "(default: the cohort's policy, COHORT/course.yml)")
 
     demo = command(commands, "demo", _demo, "Create a demo cohort of synthetic learners outside git, "
                                             "autograde it with nbgrader and write its report.")
@@ -214,9 +244,12 @@ def parser() -> argparse.ArgumentParser:
     roster = steps.add_parser("roster", help="manage the roster", description="Manage the roster.")
     roster_steps = roster.add_subparsers(dest="roster_step", required=True)
     imports = command(roster_steps, "import", _roster_import,
-                      "Import learners from a CSV with columns id, first_name, last_name, email, team, "
-                      "start_date (YYYY-MM-DD). Bad rows are reported with their line; good rows are "
-                      "kept; re-importing updates learners by id.")
+                      "Import learners from a CSV as HR exports it (commas, semicolons or tabs; "
+                      "UTF-8 or Windows-1252): columns id, first name, last name and email are "
+                      "required (headers like 'First name' or 'E-mail' are recognised), team and "
+                      "start_date (YYYY-MM-DD) optional, any other column (manager, employee id...) "
+                      "kept. Bad rows are reported with their line; good rows are kept; "
+                      "re-importing updates learners by id.")
     imports.add_argument("file", type=Path)
     cohort_option(imports)
     release = command(steps, "release", _release, "Generate every module's learner version into COHORT/release.")

@@ -48,6 +48,7 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(SOLUTIONS, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copyfile(REPO / "course.yml", folder / "course.yml")  # its policy: servicecourse.policy
     db_url = db_url or sqlite_url(folder)
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
         course_config=str(REPO / CONFIG_NAME), root=str(folder), db_url=db_url))

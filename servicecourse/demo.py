@@ -73,7 +73,7 @@ def _import_roster(folder: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "roster.csv"
         path.write_text("\n".join(lines) + "\n")
-        _, problems = roster.import_csv(folder, path)
+        problems = roster.import_csv(folder, path).problems
     if problems:  # the demo roster is ours: any problem is a bug
         raise RuntimeError("demo roster rejected: " + "; ".join(problems))
 

@@ -134,7 +134,7 @@ def test_a_roster_without_a_required_column_is_refused_by_name(pipelines):
     result = course("cohort", "roster", "import", str(DATA / "roster-missing-column.csv"),
                     "--cohort", str(pipelines["sqlite"].folder), check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "roster-missing-column.csv: missing column(s) team" in result.stderr
+    assert "roster-missing-column.csv: no column for email" in result.stderr
 
 
 @pytest.mark.parametrize("kind", KINDS)
