@@ -1,14 +1,26 @@
-"""Matplotlib charts the course shows: a role-play's SERVE profile and HR completion charts."""
+"""Matplotlib charts the course shows: a role-play's SERVE profile and HR completion charts.
+
+Charts drawn for a server (the report, the dashboard) are plain `matplotlib.figure.Figure`
+objects, never pyplot's: pyplot keeps every figure in one global list until it is closed, which
+a long-running app would grow. Chapters and the learners' notebooks keep pyplot (``plt``).
+"""
 
 from __future__ import annotations
 
 import io
+from collections import Counter
+from typing import Mapping
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN
 
 GOOD, BAD = "#2e7d32", "#c62828"
+# One colour per completion status (`servicecourse.report.STATUSES`), in the charts; the
+# dashboard's table cells use light tints of the same hues (servicecourse/templates/dashboard.css).
+STATUS_COLOURS = {"not started": "#9e9e9e", "submitted": "#64b5f6",
+                  "needs manual grading": "#ffb300", "failed": BAD, "passed": GOOD}
 
 
 def serve_profile_figure(profile: dict[str, float], title: str = "Your SERVE profile"):
@@ -40,9 +52,30 @@ def diagram(fig, ax, xlim: tuple[float, float], ylim: tuple[float, float]):
     return shown(fig)
 
 
+def status_figure(counts: Mapping[str, Counter], title: str, unit: str) -> Figure:
+    """A horizontal stacked bar per key of ``counts`` (top to bottom), one colour per status."""
+    labels = list(counts)
+    fig = Figure(figsize=(8.5, 0.42 * len(labels) + 1.7), dpi=100)
+    ax = fig.subplots()
+    left = [0] * len(labels)
+    for status, colour in STATUS_COLOURS.items():
+        values = [counts[label][status] for label in labels]
+        ax.barh(labels, values, left=left, color=colour, label=status)
+        left = [a + b for a, b in zip(left, values)]
+    ax.invert_yaxis()  # the first key at the top, as in the tables
+    ax.set_xlabel(unit)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(STATUS_COLOURS),
+              frameon=False, fontsize=9)
+    ax.set_title(title, pad=24)
+    fig.tight_layout()
+    return fig
+
+
 def figure_png(fig) -> bytes:
-    """Render a figure to PNG bytes and close it."""
+    """Render a figure to PNG bytes (and close it if pyplot holds it)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    plt.close(fig)
+    if fig.canvas.manager is not None:  # made by pyplot
+        plt.close(fig)
     return buffer.getvalue()

@@ -1,9 +1,10 @@
-"""Where the course's folders are: the repository root and what lives in it."""
+"""Where the course's folders are: the repository root and what lives in it.
 
-from functools import cache
+The course's rules (required modules, their order and due days, the pass mark) are the course
+policy, `servicecourse.policy`; the helpers here order modules by the repository's policy.
+"""
+
 from pathlib import Path
-
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
@@ -12,21 +13,18 @@ SCENARIOS = REPO / "scenarios"
 COHORTS = REPO / "cohorts"  # private data: ignored by git
 
 
-@cache
-def due_days() -> dict[str, int]:
-    """Days after a learner's start date by which each module is due, in course order."""
-    return dict(yaml.safe_load((REPO / "course.yml").read_text())["modules"])
-
-
 def course_rank(module: str) -> tuple[int, str]:
     """Sort key putting modules in course order (``course.yml``), unknown ones last, by name."""
-    order = list(due_days())
-    return (order.index(module) if module in order else len(order), module)
+    from servicecourse.policy import course_policy  # policy imports REPO from here
+
+    return course_policy().rank(module)
 
 
 def course_order(modules) -> list[str]:
     """``modules`` (any iterable of names, repeats allowed) once each, in course order."""
-    return sorted(set(modules), key=course_rank)
+    from servicecourse.policy import course_policy
+
+    return course_policy().order(modules)
 
 
 def modules() -> list[str]:

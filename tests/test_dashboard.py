@@ -1,44 +1,72 @@
-"""Does the HR dashboard group by team, find who is overdue, export the CSV and work in Voila?"""
+"""Does the HR dashboard show what the reporting core reads, now (cohorts and data read again at
+each view and on Refresh), with filters by team and manager, clear messages for bad files, a
+safe CSV download, and does it work in Voila?"""
 
 from __future__ import annotations
 
 import base64
 import csv
 import io
-from dataclasses import fields
+import json
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import voila_server
-from servicecourse import dashboard
-from servicecourse.dashboard import (NO_TEAM, csv_link, csv_text, learners_table, list_cohorts,
-                                     overdue, overdue_by_learner, read_roster, rows_by_team, teams)
-from servicecourse.report import Row, write_csv
+from servicecourse import dashboard, report
+from servicecourse.cohort_app import initial_cohort, list_cohorts
+from servicecourse.dashboard import HRDashboard, cohort_view
+from servicecourse.policy import Policy
+from servicecourse.report import CohortReport, Row
 from servicecourse.roster import Learner
+from test_report import copy_cohort, shared_template
 
-def _row(learner, module, status, score=0.0, team="", due="", late=False, name=None):
-    return Row(learner, name or learner.title(), module, score, 10.0, status, team, due, late)
+POLICY = Policy(0.7, {"culture": 7, "serve": 10}, 5)
 
 
-# As report.completion gives them: ann (Sales) started on 1 January, culture was due on the 8th;
-# bob (Billing) has no start date; cat has no roster line.
+def _row(learner, module, status, score=0.0, team="", due="", late=False, name=None, **extra):
+    return Row(learner, name or learner.title(), module, score, 10.0, status, team, due, late,
+               extra=extra)
+
+
+def _report(rows, learners=None, columns=(), today=date(2026, 1, 20), **kwargs) -> CohortReport:
+    return CohortReport(Path("/cohorts/test"), POLICY, 0.7, today, rows, learners or {},
+                        list(columns), kwargs.get("notes", []), kwargs.get("roster_problems", []))
+
+
 ROWS = [
-    _row("ann", "culture", "failed", 3, "Sales", "2026-01-08", True),
-    _row("ann", "serve", "passed", 9, "Sales", "2026-01-11"),
-    _row("bob", "culture", "needs manual grading", 6, "Billing"),
-    _row("bob", "serve", "not started", team="Billing"),
+    _row("ann", "culture", "failed", 3, "Sales", "2026-01-08", True, Manager="Hélène"),
+    _row("ann", "serve", "passed", 9, "Sales", "2026-01-11", Manager="Hélène"),
+    _row("bob", "culture", "needs manual grading", 6, "Billing", Manager="Marc"),
+    _row("bob", "serve", "not started", team="Billing", Manager="Marc"),
     _row("cat", "culture", "passed", 8),
     _row("cat", "serve", "submitted"),
 ]
-ROSTER = {"ann": Learner("ann", "Ann", "A", "ann@example.com", "Sales", date(2026, 1, 1)),
-          "bob": Learner("bob", "Bob", "B", "bob@example.com", "Billing", None)}
+LEARNERS = {"ann": Learner("ann", "Ann", "A", "ann@example.com", "Sales", date(2026, 1, 1))}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return shared_template(tmp_path_factory)
+
+
+@pytest.fixture
+def root(template, tmp_path) -> Path:
+    """A cohorts folder holding one real cohort, ``spring`` (see test_report.build_cohort)."""
+    copy_cohort(template, tmp_path / "cohorts" / "spring")
+    return tmp_path / "cohorts"
+
+
+def _learners_part(page: str) -> str:
+    return page.split("<h2>Learners")[1].split("<h2>")[0]
 
 
 # --- cohorts ------------------------------------------------------------------------------------
 
 def test_cohorts_are_the_folders_with_an_nbgrader_config(tmp_path, monkeypatch):
+    """Are only folders with an nbgrader_config.py cohorts, and which opens first?"""
     for name in ("spring", "demo", "notes"):
         (tmp_path / name).mkdir()
     (tmp_path / "spring" / "nbgrader_config.py").write_text("")
@@ -47,201 +75,276 @@ def test_cohorts_are_the_folders_with_an_nbgrader_config(tmp_path, monkeypatch):
     assert list_cohorts(tmp_path / "missing") == []
     monkeypatch.setenv("COURSE_COHORTS", str(tmp_path))
     assert dashboard.cohorts_root() == tmp_path and list_cohorts() == ["demo", "spring"]
-    assert dashboard.initial_cohort(["a", "demo"]) == "demo"
-    assert dashboard.initial_cohort(["a", "demo"], "a") == "a"
-    assert dashboard.initial_cohort(["a", "b"]) == "a" and dashboard.initial_cohort([]) is None
+    assert initial_cohort(["a", "demo"]) == "demo" and initial_cohort(["a", "demo"], "a") == "a"
+    assert initial_cohort(["a", "b"]) == "a" and initial_cohort([]) is None
 
 
-def test_the_page_s_cohort_parameter_picks_the_cohort_unless_one_is_given(tmp_path, monkeypatch):
-    for name in ("demo", "spring"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "nbgrader_config.py").write_text("")
+def test_the_page_s_cohort_parameter_picks_the_cohort_unless_one_is_given(root, template, monkeypatch):
+    """Does ?cohort= choose the cohort (an unknown one is ignored), unless the app was given one?"""
+    copy_cohort(template, root / "demo")
     monkeypatch.setenv("QUERY_STRING", "cohort=spring")
-    assert dashboard.cohort_frame(tmp_path, None, "", ())[2].value == "spring"
-    assert dashboard.cohort_frame(tmp_path, "demo", "", ())[2].value == "demo"
+    assert HRDashboard(root).cohort.value == "spring"
+    assert HRDashboard(root, "demo").cohort.value == "demo"
     monkeypatch.setenv("QUERY_STRING", "cohort=no-such-cohort")
-    assert dashboard.cohort_frame(tmp_path, None, "", ())[2].value == "demo"
+    assert HRDashboard(root).cohort.value == "demo"
 
 
-def test_without_any_cohort_the_dashboard_says_how_to_make_one(tmp_path):
-    app = dashboard.dashboard(root=tmp_path)
-    text = "".join(getattr(child, "value", "") for child in app.children)
-    assert "No cohort yet" in text and "<code>course demo</code>" in text
+def test_without_a_cohort_it_says_how_to_make_one_and_refresh_finds_a_new_one(root, template, tmp_path):
+    """Does an empty cohorts folder say what to do, and does Refresh show a cohort made since?"""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    app = HRDashboard(empty)
+    assert "No cohort yet" in app.body.value and "<code>course demo</code>" in app.body.value
+    assert app.cohort.layout.display == "none"
+    copy_cohort(template, empty / "autumn")
+    app.refresh_button.click()
+    assert app.cohort.options == ("autumn",) and app.cohort.layout.display is None
+    assert "Ann Archer" in _learners_part(app.body.value)
 
 
-# --- roster and teams ---------------------------------------------------------------------------
-
-def test_the_roster_is_optional_and_its_problems_are_listed_not_raised(tmp_path):
-    assert read_roster(tmp_path) == ({}, [])
-    (tmp_path / "roster.csv").write_text(
-        "id,first_name,last_name,email,team,start_date\n"
-        "ann,Ann,A,ann@example.com,Sales,2026-01-01\n"
-        "bob,Bob,B,bob@example.com,Billing,\n"
-        "cat,Cat,C,cat@example.com,Sales,01/02/2026\n", encoding="utf-8")
-    learners, problems = read_roster(tmp_path)
-    assert learners == ROSTER
-    assert len(problems) == 1 and "01/02/2026" in problems[0]
-    (tmp_path / "roster.csv").write_text("name,team\nAnn,Sales\n")
-    learners, problems = read_roster(tmp_path)
-    assert learners == {} and "missing column" in problems[0]
+def test_refresh_reads_the_cohort_list_and_the_data_again(root, template):
+    """Does Refresh pick up a new cohort and new grading data, keeping the chosen cohort?"""
+    app = HRDashboard(root)
+    assert app.cohort.options == ("spring",)
+    copy_cohort(template, root / "winter")
+    status = root / "spring" / "grading" / "status.json"
+    status.parent.mkdir()
+    status.write_text(json.dumps({"cat/serve": {"status": "failed", "reasons": ["timed out"]}}))
+    assert "could not be graded" not in app.body.value
+    app.refresh_button.click()
+    assert app.cohort.options == ("spring", "winter") and app.cohort.value == "spring"
+    assert "could not be graded: timed out" in _learners_part(app.body.value)
 
 
-def test_rows_are_grouped_by_team_with_no_team_last():
-    grouped = rows_by_team(ROWS)
-    assert list(grouped) == ["Billing", "Sales", NO_TEAM] == teams(ROWS)
-    assert {r.learner for r in grouped["Sales"]} == {"ann"}
-    assert {r.learner for r in grouped[NO_TEAM]} == {"cat"}
-    assert sum(len(rows) for rows in grouped.values()) == len(ROWS)
-    assert rows_by_team([]) == {}
+# --- one core for the dashboard and the report --------------------------------------------------
+
+def test_the_dashboard_and_the_report_apply_the_cohort_s_policy_and_grading_status(root, tmp_path):
+    """With the cohort's pass mark raised and a hand-in that failed to grade, do the dashboard
+    and `course report` both show the same failures, overdue, from the same core?"""
+    from servicecourse.cli import main
+
+    cohort = root / "spring"
+    (cohort / "course.yml").write_text("pass_mark: 0.95\ndebrief_min_group: 5\n"
+                                       "modules: {culture: 7, serve: 10}\n")
+    (cohort / "grading").mkdir()
+    (cohort / "grading" / "status.json").write_text(json.dumps(
+        {"cat/serve": {"status": "failed", "reasons": ["the kernel died"]}}))
+    page = HRDashboard(root).body.value
+    learners = _learners_part(page)
+    ann = learners.split("Ann Archer")[1].split("</tr>")[0]
+    assert ann.count('class="hr-failed"') == 2  # 9 of 10 is below 95%
+    cat = learners.split("Cat Cole")[1].split("</tr>")[0]
+    assert "could not be graded: the kernel died" in cat and "submitted" not in cat
+    assert "Pass mark: 95%" in page
+
+    assert main(["report", "--cohort", str(cohort), "--out", str(tmp_path / "out")]) == 0
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out" / "completion.csv").read_text("utf-8-sig"))))
+    status = {(r["learner"], r["module"]): r["status"] for r in table}
+    assert status[("ann", "serve")] == status[("ann", "culture")] == status[("cat", "serve")] == "failed"
+    assert next(r for r in table if r["learner"] == "cat" and r["module"] == "serve")["note"] == \
+        "could not be graded: the kernel died"
 
 
-# --- overdue ------------------------------------------------------------------------------------
+# --- messages that say what is wrong ------------------------------------------------------------
 
-def test_overdue_modules_come_with_their_delay():
-    late = overdue(ROWS, today=date(2026, 1, 20))
-    assert [(o.learner, o.module, o.due, o.days_late, o.team, o.status) for o in late] == [
-        ("ann", "culture", date(2026, 1, 8), 12, "Sales", "failed")]
-    assert overdue([r for r in ROWS if r.learner != "ann"], date(2030, 1, 1)) == []
-
-
-def test_the_longest_delay_comes_first_and_learners_are_grouped():
-    rows = ROWS + [_row("bob", "serve", "not started", team="Billing", due="2025-12-01", late=True),
-                   _row("bob", "capstone", "failed", team="Billing", due="2026-01-10", late=True)]
-    late = overdue(rows, today=date(2026, 1, 20))
-    assert [(o.learner, o.module, o.days_late) for o in late] == [
-        ("bob", "serve", 50), ("ann", "culture", 12), ("bob", "capstone", 10)]
-    assert [[o.module for o in group] for group in overdue_by_learner(late)] == [
-        ["serve", "capstone"], ["culture"]]
+def test_a_roster_missing_a_column_says_so_and_the_grades_are_still_shown(root):
+    """Does a broken roster give a roster message (not 'cannot read the gradebook'), with the
+    learners still listed?"""
+    (root / "spring" / "roster.csv").write_text("id,first_name,last_name\nann,Ann,Archer\n")
+    page = HRDashboard(root).body.value
+    assert "Some roster lines cannot be used" in page and "no column for email" in page
+    assert "gradebook" not in page.lower()
+    assert "Ann Archer" in _learners_part(page)
 
 
-# --- CSV and HTML -------------------------------------------------------------------------------
+def test_a_bad_policy_and_a_broken_gradebook_are_named(root):
+    """Are a bad course.yml and a gradebook that is not a database each named as such?"""
+    (root / "spring" / "course.yml").write_text("pass_mark: seventy\n")
+    page = HRDashboard(root).body.value
+    assert "Cohort spring cannot be shown" in page
+    assert "course.yml: unknown key" not in page and "pass_mark: &#39;seventy&#39; is not a number" in page
+    (root / "spring" / "course.yml").unlink()
+    (root / "spring" / "gradebook.db").write_bytes(b"not a database" * 100)
+    page = HRDashboard(root).body.value
+    assert "cannot read the gradebook of cohort spring" in page
 
-def test_the_csv_is_the_same_as_the_report_command_writes(tmp_path):
-    text = csv_text(ROWS)
-    assert text == write_csv(ROWS, tmp_path / "completion.csv").read_bytes().decode()
-    table = list(csv.DictReader(io.StringIO(text)))
-    assert list(table[0]) == [f.name for f in fields(Row)]
-    assert list(table[0])[:6] == ["learner", "name", "module", "score", "max_score", "status"]
-    assert [(r["learner"], r["module"], r["status"], r["team"]) for r in table] == \
-        [(r.learner, r.module, r.status, r.team) for r in ROWS]
+
+def test_a_cohort_without_its_own_policy_is_shown_with_a_note(root):
+    """Is a cohort made before course.yml was copied shown, with a note saying so?"""
+    (root / "spring" / "course.yml").unlink()
+    page = HRDashboard(root).body.value
+    assert "no course.yml in the cohort" in page and "Ann Archer" in page
 
 
-def test_the_download_link_carries_the_csv_for_a_spreadsheet():
-    rows = ROWS + [_row("chloe", "serve", "passed", name="Chloé \"Clo\" <Martin>")]
-    link = csv_link(rows)
-    assert 'download="completion.csv"' in link and "aria-label=" in link
-    payload = link.split("base64,", 1)[1].split('"', 1)[0]
+# --- filters, columns, download -----------------------------------------------------------------
+
+def test_filters_by_team_and_manager_show_the_roster_s_people(root):
+    """Are the roster's manager column a filter, and do team and manager filters narrow the view?"""
+    app = HRDashboard(root)
+    assert [label for label, _ in app.team.options] == ["All teams", "Billing", "Sales", "(no team)"]
+    assert [label for label, _ in app.manager.options] == ["All managers", "Hélène Roux",
+                                                           "Marc Dubois", "(blank)"]
+    assert app.manager.layout.visibility == "visible"
+    app.manager.value = "Marc Dubois"
+    learners = _learners_part(app.body.value)
+    assert "Bob Baker" in learners and "Ann Archer" not in learners and "Manager Marc Dubois" in learners
+    app.team.value = "Sales"
+    assert "Nobody in cohort spring, team Sales, Manager Marc Dubois" in app.body.value
+    app.refresh_button.click()  # choices that still exist are kept
+    assert (app.team.value, app.manager.value) == ("Sales", "Marc Dubois")
+
+
+def test_without_a_manager_column_there_is_no_manager_filter(root):
+    """Is the manager filter hidden when the roster has no manager column?"""
+    (root / "spring" / "roster.csv").unlink()
+    app = HRDashboard(root)
+    assert app.manager.layout.visibility == "hidden" and app.manager.options == (("All managers", ""),)
+
+
+def test_extra_columns_are_shown_and_downloaded_as_safe_csv(root):
+    """Are the roster's extra columns in the table and in the download, formulas defused, BOM first?"""
+    page = HRDashboard(root).body.value
+    learners = _learners_part(page)
+    assert '<th scope="col">Manager</th><th scope="col">Employee ID</th>' in learners.replace("\n", "")
+    assert "Hélène Roux" in learners and "=HYPERLINK(&#34;x&#34;)" in learners
+    payload = page.split("data:text/csv;charset=utf-8;base64,", 1)[1].split('"', 1)[0]
     data = base64.b64decode(payload)
-    assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig") == csv_text(rows)
-    assert "<Martin>" not in link  # the name is inside base64, never raw HTML
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(table[0]) == [*report.FIELDS, "Manager", "Employee ID"]
+    assert {r["Employee ID"] for r in table if r["learner"] == "ann"} == {"'=HYPERLINK(\"x\")"}
+    assert len(table) == 6
 
 
-def test_the_learners_table_is_accessible_and_escapes_names():
-    rows = ROWS + [_row("eve", "serve", "passed", 10, name="<script>alert(1)</script>")]
-    table = learners_table(rows, ROSTER, "Learners of cohort test")
-    assert "<caption>Learners of cohort test</caption>" in table
-    assert table.count('<th scope="row">') == 4 and '<th scope="col">Team</th>' in table
-    assert "<script>" not in table and "&lt;script&gt;" in table
-    assert "9 of 10 points" in table and "2026-01-01" in table
-    assert "<strong>overdue</strong> (due 2026-01-08)" in table
+# --- the view -----------------------------------------------------------------------------------
 
+def test_the_view_has_charts_with_alt_text_and_leaves_no_pyplot_figure():
+    """Are the charts images with alt text, drawn without pyplot's global figures?"""
+    import matplotlib.pyplot as plt
 
-def test_the_cohort_view_has_charts_with_alt_text_and_filters_by_team(tmp_path):
-    page = dashboard.cohort_view(tmp_path, rows=ROWS, today=date(2026, 1, 20))
+    before = plt.get_fignums()
+    page = cohort_view(_report(ROWS, LEARNERS))
     for heading in ("Completion by module", "Completion by team", "Overdue", "Learners", "Download"):
         assert f"<h2>{heading}</h2>" in page
     assert page.count('src="data:image/png;base64,') == 2
-    assert 'alt="Completion by module (cohort' in page and "Sales: 1 failed, 1 passed" in page
-    assert '<table class="hr-table hr-overdue"><caption>1 learners' in page
-    sales = dashboard.cohort_view(tmp_path, team="Sales", rows=ROWS, today=date(2026, 1, 20))
-    learners = sales.split("<h2>Learners")[1]
-    assert "Ann" in learners and "Bob" not in learners and ", team Sales" in learners
+    assert 'alt="Completion by module (cohort test), learners per status.' in page
+    assert "Sales: 1 failed, 1 passed" in page
+    assert plt.get_fignums() == before
 
 
-def test_without_start_dates_nothing_is_overdue(tmp_path):
-    rows = [r for r in ROWS if not r.due]
-    page = dashboard.cohort_view(tmp_path, rows=rows)
-    assert "Nothing can be overdue" in page and "hr-overdue\"" not in page
+def test_the_overdue_list_and_its_empty_states():
+    """Is the overdue table there when someone is late, and does each empty state say why?"""
+    page = cohort_view(_report(ROWS, LEARNERS))
+    overdue = page.split("<h2>Overdue</h2>")[1].split("<h2>")[0]
+    assert "1 learners with modules not" in overdue and "2026-01-01" in overdue
+    assert "culture <small>(failed)</small>" in overdue and ">12</td>" in overdue
+    on_time = [r for r in ROWS if not r.overdue]
+    assert "Nobody is overdue on 2026-01-20" in cohort_view(_report(on_time, LEARNERS))
+    undated = [r for r in ROWS if not r.due]
+    assert "Nothing can be overdue" in cohort_view(_report(undated))
 
 
-def test_roster_problems_are_shown_to_hr(tmp_path):
-    (tmp_path / "roster.csv").write_text("id,first_name,last_name,email,team,start_date\n"
-                                         "ann,Ann,A,ann@example.com,Sales,yesterday\n")
-    page = dashboard.cohort_view(tmp_path, rows=ROWS)
-    assert "Some roster lines cannot be used" in page and "yesterday" in page
-    assert "<h2>Learners</h2>" in page
+def test_names_are_escaped_everywhere():
+    """Is a learner called <script> shown as text in every part of the page?"""
+    rows = ROWS + [_row("eve", "serve", "passed", 10, team="<b>Ops</b>", name="<script>alert(1)</script>")]
+    page = cohort_view(_report(rows, LEARNERS, notes=["<img src=x onerror=alert(1)>"],
+                               roster_problems=["line 3: <i>bad</i>"]))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>Ops</b>" not in page and "<img src=x" not in page and "<i>bad</i>" not in page
+
+
+def test_a_cohort_with_no_learners_says_how_to_add_them():
+    """Does a cohort without learners say to import a roster?"""
+    page = cohort_view(_report([]))
+    assert "No learners in this cohort yet" in page and "<h2>" not in page
 
 
 # --- on the real demo cohort --------------------------------------------------------------------
 
 @pytest.mark.slow
 def test_the_demo_cohort_dashboard_shows_teams_learners_and_overdue(demo_cohort):
-    from servicecourse.demo import LEARNERS
-    from servicecourse.report import completion
+    """On the demo cohort, are the teams, learners and overdue learners the ones the demo made?"""
+    from servicecourse.demo import LEARNERS as DEMO
 
-    app = dashboard.dashboard(root=demo_cohort.parent)
-    cohort_picker, team_picker = app.children[1].children
-    assert (cohort_picker.description, cohort_picker.value) == ("Cohort", "demo")
-    assert team_picker.description == "Team"
-    assert team_picker.options == ("All teams", "Billing", "Call centre", "Front desk", NO_TEAM)
-    page = app.children[2].value
-    learners = page.split("<h2>Learners")[1]
-    assert all(f"{first} {last}" in learners for _, first, last, *_ in LEARNERS)
-    rows = completion(demo_cohort)
-    late = overdue(rows, date.today())
-    assert {(o.learner, o.module) for o in late} == {(r.learner, r.module) for r in rows if r.overdue}
-    # Amara passed everything, Ben starts in 2099, Dev has no start date.
-    assert {o.learner for o in late} == {"chloe-martin", "elena-rossi", "farid-haddad"}
+    app = HRDashboard(demo_cohort.parent)
+    assert app.cohort.value == "demo"
+    assert [label for label, _ in app.team.options] == ["All teams", "Billing", "Call centre",
+                                                        "Front desk", "IT support", "(no team)"][:len(app.team.options)]
+    page = app.body.value
+    learners = _learners_part(page)
+    assert all(f"{first} {last}" in learners for _, first, last, *_ in DEMO)
+    data = report.cohort_report(demo_cohort)
+    late = report.overdue(data.rows, date.today())
+    assert {(o.learner, o.module) for o in late} == {(r.learner, r.module) for r in data.rows if r.overdue}
     overdue_table = page.split("<h2>Overdue")[1].split("<h2>")[0]
-    assert "Farid Haddad" in overdue_table and "Amara" not in overdue_table
-    team_picker.value = "Billing"
-    learners = app.children[2].value.split("<h2>Learners")[1]
-    assert "Chloé Martin" in learners and "Dev Patel" in learners and "Amara" not in learners
+    assert {o.name for o in late} and all(o.name in overdue_table for o in late)
+    app.team.value = "Billing"
+    learners = _learners_part(app.body.value)
+    assert "Chloé Martin" in learners and "Amara" not in learners
 
 
 # --- in a real browser --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def voila(tmp_path_factory, demo_cohort):
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"),
-                      COURSE_COHORTS=str(demo_cohort.parent)) as url:
-        yield url
+def voila(tmp_path_factory, demo_cohort, template):
+    """Voila as `course serve` runs it (a preheated dashboard kernel) over a cohorts folder
+    holding a copy of the demo cohort; yields (url, cohorts folder)."""
+    root = tmp_path_factory.mktemp("voila-cohorts")
+    shutil.copytree(demo_cohort, root / "demo", symlinks=True)
+    config = root / "demo" / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(str(demo_cohort), str(root / "demo")))
+    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(root)) as url:
+        yield url, root
 
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_hr_sees_the_demo_learners_and_downloads_the_csv(voila, chromium, demo_cohort):
-    from servicecourse.report import completion
-
+def test_hr_sees_the_demo_learners_and_downloads_the_csv(voila, chromium):
+    """In Chromium through Voila, does HR see the demo learners, filter a team and download the CSV?"""
+    url, root = voila
     page = chromium.new_page(accept_downloads=True)
-    page.goto(f"{voila}/voila/render/dashboard.ipynb", timeout=60_000)
+    page.goto(f"{url}/voila/render/dashboard.ipynb?cohort=demo", timeout=60_000)
     table = page.locator("table.hr-learners")
     table.wait_for(timeout=60_000)
     assert page.get_by_label("Cohort").input_value() == "demo"
-    assert page.get_by_label("Team").input_value() == "All teams"
     assert table.locator("caption").inner_text().startswith("Learners of cohort demo")
     assert "Amara Okoye" in table.inner_text() and "Hugo Silva" in table.inner_text()
     assert page.locator("table.hr-overdue tbody tr").count() > 0
     for image in page.locator("img.hr-chart-modules, img.hr-chart-teams").all():
         assert image.get_attribute("alt").startswith("Completion by")
-    assert "import" not in page.locator("body").inner_text()
 
-    link = page.get_by_role("link", name="Download the completion table as CSV")
     with page.expect_download() as download_info:
-        link.click()
+        page.get_by_role("link", name="Download the completion table as CSV").click()
     download = download_info.value
     assert download.suggested_filename == "completion.csv"
-    text = Path(download.path()).read_text(encoding="utf-8-sig")
-    table_rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(table_rows[0]) == [f.name for f in fields(Row)]
-    rows = completion(demo_cohort)
-    assert [(r["learner"], r["name"], r["module"], float(r["score"]), r["status"], r["team"],
-             r["overdue"]) for r in table_rows] == \
-        [(r.learner, r.name, r.module, r.score, r.status, r.team, str(r.overdue)) for r in rows]
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {"Chloé Martin", "Amara Okoye"} <= {r["name"] for r in rows}
+    assert rows and set(rows[0]) >= set(report.FIELDS)
 
     page.get_by_label("Team").select_option("Billing")
     page.wait_for_function(
         "() => document.querySelector('table.hr-learners caption').textContent.includes('team Billing')",
         timeout=10_000)
     assert "Amara Okoye" not in page.locator("table.hr-learners").inner_text()
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_preheated_kernel_shows_a_cohort_created_after_it_started(voila, chromium, template):
+    """Does a page served by a kernel preheated before a cohort existed list and show that cohort?"""
+    url, root = voila
+    copy_cohort(template, root / "late-cohort")
+    page = chromium.new_page()
+    page.goto(f"{url}/voila/render/dashboard.ipynb?cohort=late-cohort", timeout=60_000)
+    page.locator("table.hr-learners").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('table.hr-learners caption').textContent.includes('late-cohort')",
+        timeout=30_000)
+    picker = page.get_by_label("Cohort")
+    assert picker.input_value() == "late-cohort"
+    assert sorted(picker.locator("option").all_inner_texts()) == ["demo", "late-cohort"]
+    assert "Ann Archer" in page.locator("table.hr-learners").inner_text()
     page.close()

@@ -1,43 +1,253 @@
-"""Does the HR report read the gradebook into the right rows, statuses, CSV and chart?"""
+"""Does the reporting core read a cohort (policy, roster, gradebook, grading status) into the
+right rows, and does ``course report`` write them, saying which pass mark it applied?"""
+
+from __future__ import annotations
 
 import csv
+import io
+import json
+import shutil
+from datetime import date
+from pathlib import Path
 
 import pytest
 
-from servicecourse.report import completion, write_report
+from servicecourse import report
+from servicecourse.report import (GradebookError, GradingStatusError, cohort_report, completion,
+                                  write_report)
 
-pytestmark = pytest.mark.slow
+TODAY = date(2026, 1, 20)
+# ann (Sales, manager Hélène) started on 1 January; bob (Billing) has no start date; cat is in
+# the gradebook but on no roster line.
+ROSTER = ("id,first_name,last_name,email,team,start_date,Manager,Employee ID\n"
+          "ann,Ann,Archer,ann@example.com,Sales,2026-01-01,Hélène Roux,=HYPERLINK(\"x\")\n"
+          "bob,Bob,Baker,bob@example.com,Billing,,Marc Dubois,E2\n")
 
 
-def test_rows_cover_every_learner_and_module_with_their_status(graded_cohort):
-    rows = {(r.learner, r.module): r for r in completion(graded_cohort)}
+def build_cohort(folder: Path) -> Path:
+    """A real cohort (nbgrader gradebook, course.yml, roster) of three learners and two modules
+    of 10 points, scored as autograde and a trainer would record them:
+    culture: ann 3 (failed), bob 6 + a reflection to grade, cat 9 (passed);
+    serve: ann 9 (passed), bob nothing, cat handed in but not graded yet."""
+    from nbgrader.api import Gradebook
+
+    from servicecourse import cohort, roster
+
+    folder = cohort.create(folder)
+    (folder / "course.yml").write_text("pass_mark: 0.7\ndebrief_min_group: 5\n"
+                                       "modules:\n  culture: 7\n  serve: 10\n")
+    scores = {("culture", "ann"): (3, 0), ("culture", "bob"): (6, None),
+              ("culture", "cat"): (7, 2), ("serve", "ann"): (8, 1)}
+    with Gradebook(cohort.db_url(folder)) as gradebook:
+        for module in ("serve", "culture"):
+            gradebook.add_assignment(module)
+            gradebook.add_notebook(module, module)
+            gradebook.add_grade_cell("answers", module, module, max_score=8, cell_type="code")
+            gradebook.add_grade_cell("reflection", module, module, max_score=2, cell_type="markdown")
+        gradebook.add_student("cat", first_name="Cat", last_name="Cole")
+        for (module, learner), (auto, manual) in scores.items():
+            gradebook.update_or_create_student(learner)
+            gradebook.add_submission(module, learner)
+            answers = gradebook.find_grade("answers", module, module, learner)
+            answers.auto_score, answers.needs_manual_grade = auto, False
+            reflection = gradebook.find_grade("reflection", module, module, learner)
+            reflection.manual_score, reflection.needs_manual_grade = manual, manual is None
+        gradebook.db.commit()
+    (folder / "hr.csv").write_text(ROSTER, encoding="utf-8")
+    roster.import_csv(folder, folder / "hr.csv")
+    (folder / "submitted" / "cat" / "serve").mkdir(parents=True)
+    return folder
+
+
+def copy_cohort(template: Path, folder: Path) -> Path:
+    """A copy of a built cohort in ``folder``, its nbgrader config pointing at the copy."""
+    shutil.copytree(template, folder)
+    config = folder / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(str(template), str(folder)))
+    return folder
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def shared_template(tmp_path_factory) -> Path:
+    """`build_cohort` once per test session (it takes seconds: nbgrader creates its gradebook
+    with alembic); tests work on copies of it."""
+    if "template" not in _BUILT:
+        _BUILT["template"] = build_cohort(tmp_path_factory.mktemp("report") / "template")
+    return _BUILT["template"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return shared_template(tmp_path_factory)
+
+
+@pytest.fixture
+def cohort(template, tmp_path) -> Path:
+    return copy_cohort(template, tmp_path / "spring")
+
+
+def _rows(folder, **kwargs):
+    return {(r.learner, r.module): r for r in completion(folder, today=TODAY, **kwargs)}
+
+
+# --- the rows -----------------------------------------------------------------------------------
+
+def test_every_learner_and_module_gets_its_status_team_and_due_date(cohort):
+    """Are statuses, scores, teams, due dates (course.yml) and overdue right for each row?"""
+    rows = _rows(cohort)
+    assert [(k, r.status, r.score) for k, r in rows.items()] == [
+        (("ann", "culture"), "failed", 3.0), (("ann", "serve"), "passed", 9.0),
+        (("bob", "culture"), "needs manual grading", 6.0), (("bob", "serve"), "not started", 0.0),
+        (("cat", "culture"), "passed", 9.0), (("cat", "serve"), "submitted", 0.0)]
+    ann = rows[("ann", "culture")]
+    assert (ann.name, ann.team, ann.due, ann.overdue) == ("Ann Archer", "Sales", "2026-01-08", True)
+    assert rows[("ann", "serve")].due == "2026-01-11" and not rows[("ann", "serve")].overdue
+    assert ann.extra == {"Manager": "Hélène Roux", "Employee ID": '=HYPERLINK("x")'}
+    assert rows[("bob", "serve")].due == "" and not rows[("bob", "serve")].overdue  # no start date
+    assert rows[("cat", "culture")].team == "" and rows[("cat", "culture")].extra == {}
+
+
+def test_the_cohort_s_policy_sets_the_pass_mark_and_due_days(cohort):
+    """Does editing the cohort's course.yml change the pass mark and the due dates it reports?"""
+    (cohort / "course.yml").write_text("pass_mark: 0.95\ndebrief_min_group: 5\n"
+                                       "modules:\n  culture: 30\n  serve: 10\n")
+    rows = _rows(cohort)
+    assert rows[("ann", "serve")].status == "failed" and rows[("ann", "serve")].overdue
+    assert rows[("ann", "culture")].due == "2026-01-31" and not rows[("ann", "culture")].overdue
+    assert _rows(cohort, pass_mark=0.5)[("ann", "serve")].status == "passed"
+
+
+def test_a_hand_in_that_could_not_be_graded_is_failed_and_overdue_not_submitted(cohort):
+    """Does grading/status.json turn an ungradable hand-in into 'failed' (and overdue when late)?"""
+    (cohort / "submitted" / "ann" / "serve").mkdir(parents=True)
+    (cohort / "grading").mkdir()
+    (cohort / "grading" / "status.json").write_text(json.dumps({
+        "cat/serve": {"status": "failed", "reasons": ["the kernel died"], "hash": "ab"},
+        "ann/serve": {"status": "failed", "reasons": [], "hash": "cd"},
+        "ann/culture": {"status": "flagged", "reasons": ["answer cell holds more than its answer"]},
+        "cat/culture": {"status": "graded", "reasons": [], "hash": "ef"}}))
+    rows = _rows(cohort)
+    cat = rows[("cat", "serve")]
+    assert (cat.status, cat.score, cat.note) == ("failed", 0.0, "could not be graded: the kernel died")
+    ann = rows[("ann", "serve")]  # graded 9/10 before; its new hand-in could not be graded
+    assert (ann.status, ann.overdue, ann.note) == ("failed", True, "could not be graded: no reason recorded")
+    assert rows[("ann", "culture")].note == "flagged for the trainer: answer cell holds more than its answer"
+    assert rows[("cat", "culture")].status == "passed" and rows[("cat", "culture")].note == ""
+
+
+def test_a_grading_status_file_that_is_not_json_is_named(cohort):
+    """Is a broken status.json refused by name rather than read as 'nothing failed'?"""
+    (cohort / "grading").mkdir()
+    (cohort / "grading" / "status.json").write_text("{not json")
+    with pytest.raises(GradingStatusError, match=r"grading/status.json: cannot be read"):
+        cohort_report(cohort)
+
+
+def test_a_bad_roster_is_reported_and_the_grades_still_count(cohort):
+    """Does a stored roster missing a column give its own message, with every grade still there?"""
+    (cohort / "roster.csv").write_text("id,first_name,last_name\nann,Ann,Archer\n")
+    data = cohort_report(cohort, today=TODAY)
+    assert len(data.rows) == 6 and data.learners == {} and data.columns == []
+    assert len(data.roster_problems) == 1 and "no column for email" in data.roster_problems[0]
+    assert "roster.csv" in data.roster_problems[0]
+
+
+def test_an_unreadable_gradebook_is_a_gradebook_error(cohort):
+    """Is a gradebook that is not a database reported as such (not as a roster problem)?"""
+    (cohort / "gradebook.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(GradebookError, match="cannot read the gradebook of cohort spring"):
+        cohort_report(cohort)
+
+
+def test_a_cohort_without_its_own_policy_falls_back_with_a_note(cohort):
+    """Does a cohort made before course.yml was copied still report, saying so?"""
+    (cohort / "course.yml").unlink()
+    data = cohort_report(cohort, today=TODAY)
+    assert len(data.rows) == 6 and data.pass_mark == 0.7
+    assert "no course.yml in the cohort" in data.notes[0]
+
+
+# --- the plain functions ------------------------------------------------------------------------
+
+def test_teams_groups_and_selection_come_from_the_rows(cohort):
+    """Are teams, managers, selections and totals computed from the rows alone?"""
+    rows = completion(cohort, today=TODAY)
+    assert report.teams(rows) == ["Billing", "Sales", report.NO_TEAM]
+    assert report.groups(rows, "Manager") == ["Hélène Roux", "Marc Dubois", report.BLANK]
+    assert {r.learner for r in report.select(rows, {"Manager": "Marc Dubois"})} == {"bob"}
+    assert report.select(rows, {"team": None}) == rows
+    totals = report.team_totals(rows)
+    assert totals["Sales"]["failed"] == 1 and totals["Sales"]["overdue"] == 1
+    assert sum(sum(c[s] for s in report.STATUSES) for c in totals.values()) == len(rows)
+
+
+def test_overdue_modules_come_with_their_delay_longest_first(cohort):
+    """Is the overdue list ordered by delay and grouped per learner?"""
+    rows = completion(cohort, today=date(2026, 2, 1), pass_mark=0.95)
+    late = report.overdue(rows, date(2026, 2, 1))
+    assert [(o.learner, o.module, o.days_late) for o in late] == [("ann", "culture", 24),
+                                                                  ("ann", "serve", 21)]
+    assert [[o.module for o in group] for group in report.overdue_by_learner(late)] == [
+        ["culture", "serve"]]
+
+
+# --- the files and the command ------------------------------------------------------------------
+
+def test_the_csv_keeps_roster_columns_and_writes_formulas_as_text(cohort, tmp_path):
+    """Does completion.csv (UTF-8 BOM) carry the roster's extra columns, with formulas defused?"""
+    csv_path, png_path, rows = write_report(cohort, tmp_path)
+    data = csv_path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(table[0]) == [*report.FIELDS, "Manager", "Employee ID"]
+    ann = next(r for r in table if r["learner"] == "ann" and r["module"] == "culture")
+    assert (ann["status"], ann["team"], ann["Manager"]) == ("failed", "Sales", "Hélène Roux")
+    assert ann["Employee ID"] == "'=HYPERLINK(\"x\")"
+    assert len(table) == len(rows) == 6
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    teams = list(csv.reader(io.StringIO((tmp_path / "teams.csv").read_text("utf-8-sig"))))
+    assert teams[0] == ["team", *report.STATUSES, "overdue"]
+    assert [row[0] for row in teams[1:]] == ["Billing", "Sales", report.NO_TEAM]
+
+
+def test_the_report_command_says_when_the_pass_mark_is_overridden(cohort, tmp_path, capsys):
+    """Does `course report --pass-mark` apply its value and say what the policy says?"""
+    from servicecourse.cli import main
+
+    assert main(["report", "--cohort", str(cohort), "--out", str(tmp_path / "a")]) == 0
+    out, _ = capsys.readouterr()
+    assert "given on the command line" not in out and "6 rows ->" in out
+    assert main(["report", "--cohort", str(cohort), "--out", str(tmp_path / "b"),
+                 "--pass-mark", "0.95"]) == 0
+    out, _ = capsys.readouterr()
+    assert "pass mark 0.95 given on the command line; the cohort's policy says 0.7" in out
+    table = list(csv.DictReader(io.StringIO((tmp_path / "b" / "completion.csv").read_text("utf-8-sig"))))
+    assert next(r for r in table if r["learner"] == "ann" and r["module"] == "serve")["status"] == "failed"
+
+
+def test_the_report_command_names_a_bad_policy_and_a_bad_roster(cohort, tmp_path, capsys):
+    """Does `course report` name a bad course.yml (exit 1) and list roster lines left out?"""
+    from servicecourse.cli import main
+
+    (cohort / "course.yml").write_text("pass_mark: 70\ndebrief_min_group: 5\nmodules: {serve: 3}\n")
+    assert main(["report", "--cohort", str(cohort), "--out", str(tmp_path)]) == 1
+    assert f"{cohort / 'course.yml'}: pass_mark: 70 is not between" in capsys.readouterr().err
+    (cohort / "course.yml").unlink()
+    (cohort / "roster.csv").write_text("id,first_name,last_name,email\nann,Ann,Archer,bad-email\n")
+    assert main(["report", "--cohort", str(cohort), "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "no course.yml in the cohort" in err and "line 2: email 'bad-email'" in err
+
+
+@pytest.mark.slow
+def test_an_autograded_cohort_is_read_through_nbgrader(graded_cohort):
+    """On a cohort really autograded by nbgrader, are the statuses what the hand-ins earned?"""
+    rows = _rows(graded_cohort)
     instructor, blank = rows[("instructor", "serve")], rows[("blank", "serve")]
     assert instructor.score == 10 and instructor.max_score == 13
     assert instructor.status == "needs manual grading"  # the reflection waits for the trainer
     assert blank.score == 0 and blank.status == "failed"  # an untouched reflection scores 0 by itself
     assert rows[("wrong", "serve")].score == 2
     assert rows[("wrong", "culture")].status == "not started"
-
-
-def test_a_handed_in_but_ungraded_notebook_counts_as_submitted(graded_cohort, tmp_path):
-    (graded_cohort / "submitted" / "wrong" / "culture").mkdir(parents=True)
-    try:
-        rows = {(r.learner, r.module): r for r in completion(graded_cohort)}
-        assert rows[("wrong", "culture")].status == "submitted"
-    finally:
-        (graded_cohort / "submitted" / "wrong" / "culture").rmdir()
-
-
-def test_the_csv_and_chart_are_written(graded_cohort, tmp_path):
-    csv_path, png_path, rows = write_report(graded_cohort, tmp_path)
-    with csv_path.open() as handle:
-        table = list(csv.DictReader(handle))
-    assert list(table[0]) == ["learner", "name", "module", "score", "max_score", "status",
-                              "team", "due", "overdue"]
-    assert len(table) == len(rows) == 3 * len({r.module for r in rows})
-    assert {"learner": "wrong", "module": "serve", "score": "2.0", "status": "failed"}.items() <= \
-        next(r for r in table if r["learner"] == "wrong" and r["module"] == "serve").items()
-    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # no roster in this cohort: every learner is counted under "(no team)", nothing is overdue
-    teams = (tmp_path / "teams.csv").read_text().splitlines()
-    assert teams[1].startswith("(no team),") and teams[1].endswith(",0")
