@@ -39,6 +39,7 @@ from servicecourse import cohort
 from servicecourse.grading import records, sandbox, status
 from servicecourse.grading.answers import score_hand_in
 from servicecourse.grading.cells import grade_id, is_locked, is_test
+from servicecourse.grading.sanitize import sanitize
 from servicecourse.screening import screen
 
 _WORKER: dict = {}
@@ -224,6 +225,8 @@ class _Batch:
             unchanged = {cell for cell, digest_ in done["cells"].items() if old_cells.get(cell) == digest_}
             records.keep_manual(gradebook, key[1], key[0], manual, unchanged, done["depends"])
             outcome.reasons += _output_flags(self.folder, *key)
+            for path in (self.folder / "autograded" / key[0] / key[1]).glob("*.ipynb"):
+                sanitize(path)  # formgrader shows it: no learner markup may run there
             submission = gradebook.find_submission(key[1], key[0])
             outcome.score, outcome.max_score = submission.score, submission.max_score
         outcome.status = "flagged" if outcome.reasons else "graded"

@@ -129,8 +129,10 @@ def build_page(folder: Path, gradebook: Gradebook, learner: str, module: str, re
     graded_path = folder / "autograded" / learner / module / release.name
     handed_in = folder / "submitted" / learner / module / release.name
     graded = nbformat.read(graded_path if graded_path.exists() else handed_in, as_version=4)
-    answers = read_answers(source, nbformat.read(handed_in, as_version=4))
-    theirs = {grade_id(cell): cell for cell in graded.cells if grade_id(cell)}
+    original = nbformat.read(handed_in, as_version=4)
+    answers = read_answers(source, original)
+    written = {grade_id(cell): cell for cell in original.cells if grade_id(cell)}
+    ran = {grade_id(cell): cell for cell in graded.cells if grade_id(cell)}
     why = explanations(folder, module)
     page = Page(module, learner, " ".join(filter(None, (student.first_name, student.last_name))) or learner,
                 float(submission.score), float(submission.max_score),
@@ -141,13 +143,13 @@ def build_page(folder: Path, gradebook: Gradebook, learner: str, module: str, re
         if cell.cell_type == "markdown" and not is_answer(cell):
             page.blocks.append(Block("text", html=Markup(_MARKDOWN.render(cell.source))))
         elif is_answer(cell):
-            mine = theirs.get(cell_id, {})
             answer = answers.get(cell_id or "")
             if answer and answer.malformed:
                 unreadable.append(answer.malformed)
             grade, comment = grades.get(cell_id or ""), comments.get(cell_id or "")
             block = Block("reflection" if cell.cell_type == "markdown" else "answer",
-                          source=str(mine.get("source", "")), printed=_printed(mine),
+                          source=str(written.get(cell_id, {}).get("source", "")),
+                          printed=_printed(ran.get(cell_id, {})),
                           comment=(comment.manual_comment or "") if comment else "")
             if cell.cell_type == "markdown" and grade is not None:
                 block.title, block.max_points = "Your reflection", float(grade.max_score)

@@ -122,7 +122,7 @@ def command(kernel: list[str], sockets: Path, data_files: list[Path], limits: Li
     for path in readonly_paths():
         view += _parents(path) + ["--ro-bind", str(path), str(path)]
     view += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.work_space), "--tmpfs", "/tmp",
+             "--size", str(limits.work_space), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(limits.work_space), "--perms", "0777", "--tmpfs", HOME]
     for path in data_files:
         view += ["--ro-bind", str(path), f"{HOME}/{path.name}"]
