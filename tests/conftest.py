@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 
 from servicecourse.paths import REPO
 
@@ -27,6 +28,12 @@ def run(*command: str, cwd: Path = REPO, check: bool = True, **kwargs) -> subpro
     if check and result.returncode != 0:
         pytest.fail(f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def toc_files() -> list[str]:
+    """The book's pages in the order of _toc.yml (root first), as paths without extension."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
 @pytest.fixture(scope="session")

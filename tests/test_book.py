@@ -8,16 +8,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-import yaml
 
+from conftest import toc_files
 from servicecourse.paths import REPO
 
 pytestmark = pytest.mark.slow
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
 class _Tags(HTMLParser):
@@ -38,7 +33,7 @@ def _tags(page: Path) -> list[tuple[str, dict]]:
 
 
 def _pages(site: Path) -> list[Path]:
-    return [site / f"{name}.html" for name in _toc_files()]
+    return [site / f"{name}.html" for name in toc_files()]
 
 
 def _site_pages(site: Path) -> list[Path]:
@@ -63,7 +58,7 @@ def test_no_page_loads_anything_from_another_host(built_site):
 
 
 def test_roleplays_show_their_opening_and_a_play_link_not_dead_widgets(built_site):
-    for name in _toc_files():
+    for name in toc_files():
         source = REPO / f"{name}.md"
         embedded = re.findall(r'roleplay\("([^"]+)"\)', source.read_text())
         if not embedded:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
+from conftest import toc_files
 from servicecourse.articles import ARTICLES, NO_DATE
 from servicecourse.engine import Roleplay
 from servicecourse.paths import REPO, SOLUTIONS
@@ -256,8 +256,7 @@ def test_the_references_give_each_article_s_kind_author_publisher_and_date():
 
 
 def _toc_chapters() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [Path(c["file"]).name for part in toc["parts"] for c in part["chapters"]]
+    return [Path(page).name for page in toc_files()[1:]]
 
 
 def test_the_capstone_recap_lists_the_chapters_in_the_book_s_order():
