@@ -241,10 +241,10 @@ def test_every_chapter_says_who_published_its_article_and_when(key):
     article, note = ARTICLES[key], " ".join(_source_note(CHAPTERS[key].read_text()).split())
     if "not" not in article.publisher:
         assert article.publisher in note
-    assert article.date in note if article.date != NO_DATE else UNDATED.search(note), note
+    assert (article.date in note) if article.date != NO_DATE else UNDATED.search(note), note
 
 
-def test_the_references_give_each_article_s_kind_author_publisher_and_date():
+def test_the_references_give_each_article_s_author_publisher_and_date():
     """Does each article's entry on the references page carry what articles.py knows of it?"""
     page = " ".join((REPO / "book" / "references.md").read_text().split())
     entries = dict(re.findall(r'### "([^"]+)" (.*?)(?=### |## |$)', page))
@@ -286,6 +286,8 @@ def test_every_glossary_entry_sends_the_reader_to_a_page_that_explains_the_term(
     """Does the page a glossary entry points to use the term (path codes where they are explained)?"""
     entries = _glossary_entries()
     assert entries[("Path code",)] == "intro" and len(entries) > 40
+    intro = " ".join((REPO / "book" / "intro.md").read_text().split())
+    assert all(words in intro for words in ("are practice", "first complete play", "course app on the hub"))
     missing = []
     for terms, page in entries.items():
         text = " ".join((REPO / "book" / f"{page}.md").read_text().replace("*", "").lower().split())
