@@ -16,3 +16,6 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # test cells a learner deleted are put back, so deleting a test never earns its points.
 c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
+# Each module's explanations.yml (why each keyed answer is right, shown after grading) stays with
+# the instructor: nbgrader's default ignore list plus that file, so no release ever holds it.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "explanations.yml"]
