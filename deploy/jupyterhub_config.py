@@ -1,34 +1,49 @@
-"""JupyterHub for the service-culture course: the Voila apps and nbgrader's formgrader behind
-the hub's login. Run from a working folder of its own (the hub keeps its database and cookie
-secret there):
+"""JupyterHub for the service-culture course: each learner's own JupyterLab with nbgrader's
+Assignments tab, the Voila apps and the trainers' formgrader, behind one login, each open only
+to the roles that need it. Run as root (learners' servers run as their own Unix accounts), from
+a working folder of its own (the hub keeps its database and cookie secret there), after
+``deploy/setup-hub.sh`` has laid out groups, accounts, the exchange and file permissions:
 
     jupyterhub -f /path/to/repo/deploy/jupyterhub_config.py
 
-Two hub-managed services, each a localhost process the hub starts, routes and stops:
+Who may do what (hub groups follow the Unix groups at each login, deploy/hub_accounts.py):
 
-* ``apps`` at /services/apps/: standalone Voila on apps/ with preheated kernels (the same command
-  as ``course serve``), logging users in through the hub (hub_voila_auth.py). Every hub user may
-  open the apps.
-* ``<course_id>`` (service-culture) at /services/service-culture/formgrader: a Jupyter Server
-  (``jupyterhub-singleuser``, with nbgrader's extensions) in one cohort folder, the "shared
-  grader" setup of nbgrader's docs. Only the group ``formgrade-<course_id>`` may open it.
+=====================  ==============================================  ====================
+what                   where                                           who
+=====================  ==============================================  ====================
+own JupyterLab         /user/<name>/lab (LocalProcessSpawner)          learners, trainers
+role-play app (Voila)  /services/roleplay/voila/render/roleplay.ipynb  every user
+HR dashboard (Voila)   /services/dashboard/voila/render/dashboard...   HR, trainers
+trainer debrief        /services/debrief/voila/render/debrief.ipynb    trainers
+formgrader             /services/<course_id>/formgrader                trainers
+=====================  ==============================================  ====================
 
-Learners get no personal Jupyter server: their role has no ``servers`` scope.
+Anyone else asking is refused (403) by the hub's own check of ``access:services!service=...``
+or ``access:servers!user=...``. The services run as unprivileged Unix accounts: the role-play as
+``COURSE_APPS_USER`` (which reads nothing private), the rest as ``COURSE_GRADER_USER``, the
+account that owns the cohorts (as nbgrader's docs set up a shared grader).
 
 Settings, all from the environment (see deploy/README.md):
   COURSE_HUB_IP / COURSE_HUB_PORT   where the hub listens (127.0.0.1:8000; TLS is a reverse proxy's job)
-  COURSE_HUB_API_PORT, COURSE_PROXY_API_PORT, COURSE_APPS_PORT, COURSE_GRADER_PORT
+  COURSE_HUB_API_PORT, COURSE_PROXY_API_PORT, COURSE_ROLEPLAY_PORT, COURSE_DASHBOARD_PORT,
+  COURSE_DEBRIEF_PORT, COURSE_GRADER_PORT
                                     localhost ports of the hub's API (8081), the proxy's API (8001),
-                                    Voila (10101) and the formgrader (10102)
+                                    the three Voila services (10101-10103) and the formgrader (10104)
   COURSE_APPS_PREHEAT               kernels kept ready with the role-play app drawn (4; the
                                     dashboard and debrief keep one each)
-  COURSE_COHORT_DIR                 the cohort the formgrader works on (cohorts/demo; "" = no formgrader)
-  COURSE_TRAINERS                   comma-separated user names put in formgrade-<course_id>
-  COURSE_GRADER_USER                the Unix account the formgrader runs as (when the hub runs as root)
-  COURSE_HUB_GROUP                  Unix group whose members may log in with PAM (service-course)
+  COURSE_COHORTS                    the folder of cohorts the dashboard and debrief show (repo's cohorts/)
+  COURSE_COHORT_DIR                 the cohort the formgrader works on (COURSE_COHORTS/demo; "" = none)
+  COURSE_EXCHANGE_ROOT              nbgrader's exchange (/srv/nbgrader/exchange)
+  COURSE_LEARNERS_GROUP, COURSE_TRAINERS_GROUP, COURSE_HR_GROUP
+                                    the Unix groups of learners, trainers and HR
+                                    (course-learners, course-trainers, course-hr)
+  COURSE_GRADER_USER                Unix account of the formgrader, dashboard and debrief
+                                    (grader-<course_id>); it owns the cohorts
+  COURSE_APPS_USER                  Unix account of the role-play app (course-apps)
+  COURSE_ACTIVE_SERVER_LIMIT        learners' and trainers' JupyterLab servers running at once (30)
+  COURSE_IDLE_TIMEOUT               seconds after which an idle JupyterLab server is stopped (3600)
   COURSE_HUB_DB_URL                 the hub's own database (default sqlite in the working folder)
   COURSE_SERVICE_START_TIMEOUT      seconds a service may take to answer at start (120)
-  COURSE_HUB_TEST_PASSWORD          SMOKE TEST ONLY: a shared password instead of PAM
 """
 
 from __future__ import annotations
@@ -43,9 +58,11 @@ c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 DEPLOY = Path(__file__).resolve().parent
 REPO = DEPLOY.parent
 BIN = Path(sys.executable).parent  # the course's venv: JupyterHub runs from it
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for folder in (REPO, DEPLOY):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
+from servicecourse import cohort  # noqa: E402
 from servicecourse.launch import voila_command  # noqa: E402
 
 env = os.environ.get
@@ -54,6 +71,19 @@ env = os.environ.get
 def _int(name: str, default: int) -> int:
     return int(env(name) or default)
 
+
+if os.geteuid() != 0:
+    raise SystemExit("run JupyterHub as root: each learner's server runs as their own Unix "
+                     "account, which only root can start (deploy/README.md)")
+
+COHORTS = Path(env("COURSE_COHORTS") or REPO / "cohorts")
+cohort_dir = env("COURSE_COHORT_DIR", str(COHORTS / "demo"))
+COHORT = Path(cohort_dir).resolve() if cohort_dir else None
+COURSE_ID = cohort.config(COHORT if COHORT else REPO).CourseDirectory.course_id
+EXCHANGE = env("COURSE_EXCHANGE_ROOT") or "/srv/nbgrader/exchange"
+GRADER_USER = env("COURSE_GRADER_USER") or f"grader-{COURSE_ID}"
+APPS_USER = env("COURSE_APPS_USER") or "course-apps"
+PATH = f"{BIN}:/usr/local/bin:/usr/bin:/bin"
 
 # --- the hub and its proxy ---------------------------------------------------------------------
 c.JupyterHub.ip = env("COURSE_HUB_IP") or "127.0.0.1"
@@ -67,80 +97,132 @@ if not PROXY.exists():
 c.ConfigurableHTTPProxy.command = [str(PROXY)]
 if env("COURSE_HUB_DB_URL"):
     c.JupyterHub.db_url = env("COURSE_HUB_DB_URL")
-c.JupyterHub.default_url = "/services/apps/"  # after login: the list of apps
+c.JupyterHub.template_paths = [str(DEPLOY / "hub_templates")]  # the page beyond the server cap
 
-# --- who may log in ----------------------------------------------------------------------------
-TRAINERS = sorted({name.strip() for name in (env("COURSE_TRAINERS") or "").split(",") if name.strip()})
-if env("COURSE_HUB_TEST_PASSWORD"):
-    # SMOKE TEST ONLY (tests/test_deploy.py): anyone who knows this password logs in as any name.
-    if c.JupyterHub.ip not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("COURSE_HUB_TEST_PASSWORD is for the localhost smoke test only")
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = env("COURSE_HUB_TEST_PASSWORD")
-    c.Authenticator.allow_all = True
-else:
-    # Production: the server's Unix accounts (PAM); members of one group, plus the trainers.
-    # For logins with the organisation's accounts use an OAuthenticator (deploy/README.md).
-    c.JupyterHub.authenticator_class = "pam"
-    c.PAMAuthenticator.allowed_groups = {env("COURSE_HUB_GROUP") or "service-course"}
-    c.Authenticator.allowed_users = set(TRAINERS)
+# --- who may log in, in which hub groups -------------------------------------------------------
+LEARNERS, TRAINERS, HR = f"nbgrader-{COURSE_ID}", f"formgrade-{COURSE_ID}", f"hr-{COURSE_ID}"
+c.JupyterHub.authenticator_class = "hub_accounts.CoursePAMAuthenticator"
+c.CoursePAMAuthenticator.unix_to_hub = {
+    env("COURSE_LEARNERS_GROUP") or "course-learners": LEARNERS,
+    env("COURSE_TRAINERS_GROUP") or "course-trainers": TRAINERS,
+    env("COURSE_HR_GROUP") or "course-hr": HR,
+}
+c.PAMAuthenticator.allowed_groups = set(c.CoursePAMAuthenticator.unix_to_hub)
+c.Authenticator.manage_groups = True  # hub groups = the Unix groups, at each login
+# For logins with the organisation's accounts use an OAuthenticator (deploy/README.md).
 
-# --- the trainers' formgrader (nbgrader docs: "one class, multiple graders") -------------------
-# Started first: the hub gives each managed service about ten seconds to answer.
+
+def _groups(user) -> set[str]:
+    return {group.name for group in user.groups}
+
+
+def _landing(handler) -> str:
+    """After login: HR to the dashboard, trainers to the hub's home, learners to their lab."""
+    user = handler.current_user
+    groups = _groups(user) if user else set()
+    if HR in groups and TRAINERS not in groups:
+        return "/services/dashboard/voila/render/dashboard.ipynb"
+    return "/hub/home" if TRAINERS in groups or user is None else "/hub/spawn"
+
+
+c.JupyterHub.default_url = _landing
+
+# --- each learner's own JupyterLab -------------------------------------------------------------
+# LocalProcessSpawner: a server is a process of the learner's own Unix account in their home.
+# SystemdSpawner would add memory and CPU limits per learner, but needs systemd as PID 1, which
+# containers and this project's CI machines do not have (deploy/README.md).
+c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.start_timeout = c.Spawner.http_timeout = 120  # a busy 2-core machine is slow to start
+c.Spawner.environment = {"PATH": PATH, "COURSE_EXCHANGE_ROOT": EXCHANGE}
+# nbgrader asks the hub for the user's groups (JupyterHubAuthPlugin) with the server's token
+c.Spawner.server_token_scopes = ["users:activity!user", "read:users:name!user",
+                                 "read:users:groups!user"]
+
+
+def _learner_or_trainer_config(spawner) -> None:
+    """A trainer's server gets the course list; a learner's only the Assignments tab."""
+    folders = [DEPLOY / "learner"]
+    if TRAINERS in _groups(spawner.user):
+        folders.insert(0, DEPLOY / "trainer")
+    spawner.environment = {**spawner.environment,  # a copy: the configured dict is shared
+                           "JUPYTER_CONFIG_PATH": os.pathsep.join(map(str, folders))}
+
+
+c.Spawner.pre_spawn_hook = _learner_or_trainer_config
+# Beyond this many servers at once the hub refuses to start another (HTTP 429) and shows
+# hub_templates/error.html; size it from memory (deploy/README.md, "Capacity").
+SERVER_LIMIT = _int("COURSE_ACTIVE_SERVER_LIMIT", 30)
+c.JupyterHub.active_server_limit = SERVER_LIMIT
+c.JupyterHub.template_vars = {"course_server_limit": SERVER_LIMIT}
+
+# --- services ----------------------------------------------------------------------------------
 services = []
-roles = [
-    # Every hub user may open the apps and see who they are; no personal Jupyter server.
-    {"name": "user", "scopes": ["read:users!user", "read:users:name!user",
-                                "read:users:groups!user", "access:services!service=apps"]},
-]
-passed_on = {name: os.environ[name] for name in
-             ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR")
-             if name in os.environ}
-cohort_dir = env("COURSE_COHORT_DIR", str(REPO / "cohorts" / "demo"))
-if cohort_dir:
-    from servicecourse import cohort
-
-    COHORT = Path(cohort_dir).resolve()
-    COURSE_ID = cohort.config(COHORT).CourseDirectory.course_id  # fails clearly if not a cohort
-    GRADER_PORT = _int("COURSE_GRADER_PORT", 10102)
-    grader_user = env("COURSE_GRADER_USER")
+if COHORT:  # the trainers' formgrader (nbgrader docs: "one class, multiple graders")
+    GRADER_PORT = _int("COURSE_GRADER_PORT", 10104)
     services.append({
         "name": COURSE_ID,  # nbgrader finds a course's formgrader by this name
         "url": f"http://127.0.0.1:{GRADER_PORT}",
         "command": [str(BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={COHORT}",
-                    f"--config={DEPLOY / 'formgrader_server_config.py'}"]
-                   # a hub run as root (CI) with no grader account: Jupyter refuses root otherwise
-                   + (["--ServerApp.allow_root=True"] if os.geteuid() == 0 and not grader_user else []),
+                    f"--config={DEPLOY / 'formgrader_server_config.py'}"],
         "cwd": str(COHORT),  # nbgrader reads the cohort's nbgrader_config.py from here
-        "environment": {**passed_on, "JUPYTERHUB_DEFAULT_URL": "/formgrader"},
+        "environment": {"PATH": PATH, "JUPYTERHUB_DEFAULT_URL": "/formgrader"},
+        "user": GRADER_USER,
         "oauth_no_confirm": True,
-        # its own Unix account when the hub runs as root (deploy/README.md)
-        **({"user": grader_user} if grader_user else {}),
     })
-    group = f"formgrade-{COURSE_ID}"  # the name nbgrader's course list looks for
-    c.JupyterHub.load_groups = {group: {"users": TRAINERS}}
-    roles.append({"name": group, "groups": [group], "scopes": [
-        f"access:services!service={COURSE_ID}", "list:services", f"read:services!service={COURSE_ID}"]})
 
-# --- the Voila apps ----------------------------------------------------------------------------
-APPS_PORT = _int("COURSE_APPS_PORT", 10101)
-services.append({
-    "name": "apps",
-    "url": f"http://127.0.0.1:{APPS_PORT}",
-    "command": voila_command(APPS_PORT, preheat=_int("COURSE_APPS_PREHEAT", 4)) + [
-        "--Voila.base_url=/services/apps/",
-        "--Voila.port_retries=0",  # another port would not be the one the proxy routes to
-        "--Voila.identity_provider_class=hub_voila_auth.HubIdentityProvider",
-        "--Voila.authorizer_class=hub_voila_auth.HubAuthorizer",
-    ],
-    "cwd": str(REPO),
-    "environment": {**passed_on, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(DEPLOY), env("PYTHONPATH")) if p)},
-    "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
+VOILA = {  # name: (port, preheated kernels, Unix account)
+    "roleplay": (_int("COURSE_ROLEPLAY_PORT", 10101), _int("COURSE_APPS_PREHEAT", 4), APPS_USER),
+    "dashboard": (_int("COURSE_DASHBOARD_PORT", 10102), 1, GRADER_USER),
+    "debrief": (_int("COURSE_DEBRIEF_PORT", 10103), 1, GRADER_USER),
+}
+for name, (port, preheat, user) in VOILA.items():
+    services.append({
+        "name": name,
+        "url": f"http://127.0.0.1:{port}",
+        # a folder holding this one app only (a link to apps/<name>.ipynb): the service
+        # serves nothing else, so its access scope is the app's
+        "command": voila_command(port, preheat=preheat, apps=DEPLOY / "apps" / name) + [
+            f"--Voila.base_url=/services/{name}/",
+            "--Voila.port_retries=0",  # another port would not be the one the proxy routes to
+            "--Voila.identity_provider_class=hub_voila_auth.HubIdentityProvider",
+            "--Voila.authorizer_class=hub_voila_auth.HubAuthorizer",
+        ],
+        "cwd": str(REPO),
+        "environment": {"PATH": PATH, "COURSE_COHORTS": str(COHORTS),
+                        "PYTHONPATH": os.pathsep.join(p for p in (str(DEPLOY), env("PYTHONPATH")) if p)},
+        "user": user,
+        "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
+    })
+
+IDLE_TIMEOUT = _int("COURSE_IDLE_TIMEOUT", 3600)
+services.append({  # stops JupyterLab servers nobody used for IDLE_TIMEOUT seconds
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}",
+                f"--cull-every={max(60, IDLE_TIMEOUT // 6)}"],
 })
-
 c.JupyterHub.services = services
-c.JupyterHub.load_roles = roles
+
+
+def _access(*names: str) -> list[str]:
+    return [f"access:services!service={name}" for name in names]
+
+
+OWN_SERVER = ["servers!user", "read:servers!user", "access:servers!user", "users:activity!user"]
+c.JupyterHub.load_roles = [
+    # everyone who can log in: who they are, and the role-play app
+    {"name": "user", "scopes": ["read:users:name!user", "read:users:groups!user",
+                                *_access("roleplay")]},
+    {"name": "course-learner", "groups": [LEARNERS], "scopes": OWN_SERVER},
+    {"name": "course-trainer", "groups": [TRAINERS], "scopes": [
+        *OWN_SERVER, *_access("dashboard", "debrief", *([COURSE_ID] if COHORT else [])),
+        "list:services", *([f"read:services!service={COURSE_ID}"] if COHORT else [])]},
+    {"name": "course-hr", "groups": [HR], "scopes": _access("dashboard")},
+    {"name": "idle-culler", "services": ["idle-culler"], "scopes": [
+        "list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]
 
 # --- waiting for the services at start ---------------------------------------------------------
 # JupyterHub 5 gives a managed service ten one-second tries to answer, then exits and leaves the

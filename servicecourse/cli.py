@@ -129,23 +129,38 @@ def _roster_import(args) -> int:
 def _release(args) -> int:
     from tqdm import tqdm
 
-    from servicecourse import cohort
+    from servicecourse import cohort, exchange
     from servicecourse.paths import modules
 
+    if args.exchange:
+        exchange.configure(args.cohort, args.exchange)
     api = cohort.api(args.cohort)
-    for module in tqdm(args.module or modules(), desc="releasing", unit="module"):
+    chosen = args.module or modules()
+    for module in tqdm(chosen, desc="generating", unit="module"):
         cohort.run(api.generate_assignment(module), f"generate_assignment {module}")
-    print(f"released to {Path(args.cohort) / 'release'}: hand these notebooks to the learners")
+    print(f"generated in {Path(args.cohort) / 'release'}")
+    if exchange.root(args.cohort) is None:
+        print(f"not published: {args.cohort} has no exchange (add --exchange DIR, the folder "
+              f"learners' Assignments tab reads); without one, hand out the notebooks above")
+        return 0
+    exchange.release(args.cohort, chosen)
+    print(f"published to the exchange {exchange.root(args.cohort)}: {', '.join(chosen)} "
+          f"(learners fetch them in JupyterLab's Assignments tab)")
     return 0
 
 
 def _collect(args) -> int:
+    from servicecourse import exchange
     from servicecourse.collect import collect
 
-    result = collect(args.cohort, args.source)
-    for problem in result.problems:
+    if args.source is not None:
+        result = collect(args.cohort, args.source)
+    else:
+        result = exchange.collect(args.cohort)
+    for problem in [*result.warnings, *result.problems]:
         print(problem, file=sys.stderr)
-    print(f"{len(result.placed)} notebooks collected; {len(result.problems)} problems")
+    where = args.source or f"the exchange {exchange.root(args.cohort)}"
+    print(f"{len(result.placed)} notebooks collected from {where}; {len(result.problems)} problems")
     return 0
 
 
@@ -164,12 +179,21 @@ def _autograde(args) -> int:
 
 
 def _feedback(args) -> int:
+    from servicecourse import exchange
     from servicecourse.feedback import generate_feedback
 
     written, problems = generate_feedback(args.cohort)
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"{len(written)} feedback pages in {Path(args.cohort) / 'feedback'}")
+    if exchange.root(args.cohort) is None:
+        print("not released: the cohort has no exchange; give learners their pages yourself")
+        return 0
+    released, problems = exchange.release_feedback(args.cohort)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"released to the exchange for {len(released)} hand-ins (learners fetch them in the "
+          f"Assignments tab); {len(problems)} not released")
     return 0
 
 
@@ -252,19 +276,26 @@ def parser() -> argparse.ArgumentParser:
                       "re-importing updates learners by id.")
     imports.add_argument("file", type=Path)
     cohort_option(imports)
-    release = command(steps, "release", _release, "Generate every module's learner version into COHORT/release.")
+    release = command(steps, "release", _release, "Generate every module's learner version into "
+                      "COHORT/release and publish it to the cohort's nbgrader exchange.")
     cohort_option(release)
     release.add_argument("--module", action="append", help="only this module (repeatable)")
-    collect = command(steps, "collect", _collect, "Collect hand-ins (nbgrader layout, flat notebooks or "
-                                                  "zips named after the learner) into COHORT/submitted.")
-    collect.add_argument("source", type=Path, help="folder of handed-in notebooks or zips")
+    release.add_argument("--exchange", type=Path, metavar="DIR",
+                         help="the exchange folder to publish to (nbgrader's Exchange.root, e.g. "
+                              "/srv/nbgrader/exchange on the hub); remembered by the cohort")
+    collect = command(steps, "collect", _collect, "Collect hand-ins into COHORT/submitted: from the "
+                      "cohort's nbgrader exchange (no folder given; roster learners only), or from a "
+                      "folder (nbgrader layout, flat notebooks or zips named after the learner).")
+    collect.add_argument("source", type=Path, nargs="?",
+                         help="folder of handed-in notebooks or zips (default: the exchange)")
     cohort_option(collect)
     autograde = command(steps, "autograde", _autograde, "Autograde every submission in parallel with "
                                                         "nbgrader and print a summary.")
     cohort_option(autograde)
     autograde.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     autograde.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
-    feedback = command(steps, "feedback", _feedback, "Write an HTML feedback page per learner and module.")
+    feedback = command(steps, "feedback", _feedback, "Write an HTML feedback page per learner and "
+                       "module, and release them to the exchange for learners to fetch.")
     cohort_option(feedback)
 
     certificate = command(commands, "certificate", _certificate,

@@ -2,10 +2,14 @@
 
 Learners are made up (no real person's data); some answer everything, some half, some hand in a
 blank notebook and some never start. Reflections of a few learners are graded as a trainer would.
+The machine's own user is on the roster too, as a learner who has not started: every module is
+published to the cohort's exchange (``COHORT/exchange``, no root needed), so the Assignments tab
+of `course serve`'s JupyterLab fetches, validates and submits as on the hub.
 """
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import tempfile
 from datetime import date, timedelta
@@ -15,7 +19,7 @@ import nbformat
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
-from servicecourse import cohort, roster
+from servicecourse import cohort, exchange, roster
 from servicecourse.autograde import autograde_cohort
 from servicecourse.paths import COHORTS, modules
 from servicecourse.submissions import answer, solution_answers
@@ -69,7 +73,9 @@ def _import_roster(folder: Path) -> None:
     today = date.today()
     lines = ["id,first_name,last_name,email,team,start_date"] + [
         f"{learner},{first},{last},{learner}@example.com,{team},{today - timedelta(days=days)}"
-        for learner, first, last, team, days, _ in LEARNERS]
+        for learner, first, last, team, days, _ in LEARNERS] + [
+        # you, on this machine: the Assignments tab hands in under your user name
+        f"{you()},{you()},(this machine),{you()}@localhost.localdomain,,{today}"]
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "roster.csv"
         path.write_text("\n".join(lines) + "\n")
@@ -78,12 +84,19 @@ def _import_roster(folder: Path) -> None:
         raise RuntimeError("demo roster rejected: " + "; ".join(problems))
 
 
+def you() -> str:
+    """The machine's user name: the learner id nbgrader hands in under on this machine."""
+    return getpass.getuser()
+
+
 def build(folder: str | Path | None = None) -> Path:
-    """Create (afresh) the demo cohort and autograde it; return its folder."""
+    """Create (afresh) the demo cohort, autograde it and publish its modules to its exchange;
+    return its folder."""
     folder = Path(folder) if folder else COHORTS / "demo"
     if folder.exists():
         shutil.rmtree(folder)
     cohort.create(folder)
+    exchange.configure(folder, folder / "exchange")
     api = cohort.api(folder)
     _import_roster(folder)
     for module in tqdm(modules(), desc="releasing the demo modules", unit="module"):
@@ -95,4 +108,5 @@ def build(folder: str | Path | None = None) -> Path:
     if failed:
         raise RuntimeError(f"demo submissions failed to grade: {failed}")
     _grade_reflections(folder, GRADED_BY_TRAINER)
+    exchange.release(folder, modules())
     return folder

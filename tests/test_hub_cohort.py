@@ -1,0 +1,369 @@
+"""Does a cohort really run on the hub? A real JupyterHub started as root with deploy/'s config,
+real Unix accounts made for the test (three learners, a trainer, HR; a grader and an apps
+account for the services) logging in with PAM, configurable-http-proxy, nbgrader's exchange laid
+out by deploy/setup-hub.sh, and Chromium: a learner fetches, answers, validates and submits in
+JupyterLab's Assignments tab; the trainer collects, autogrades, grades the reflection in the
+formgrader and releases feedback; the learner fetches it; HR sees the dashboard; every role is
+refused what it may not open; and nothing is left running once the hub stops.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import BIN
+from hubtools import (NO_REDIRECTS, Accounts, Hub, answers, as_user, course_accounts, login,
+                      reachable_by_others, start_hub, stop_hub)
+from servicecourse import cohort
+from servicecourse.paths import REPO
+from servicecourse.submissions import solution_answers, solution_lines
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+COURSE = str(BIN / "course")
+COHORT_NAME = "hub-walkthrough"
+ROLEPLAY = "/services/roleplay/voila/render/roleplay.ipynb?scenario=serve-call-centre"
+DASHBOARD = "/services/dashboard/voila/render/dashboard.ipynb"
+DEBRIEF = "/services/debrief/voila/render/debrief.ipynb"
+
+
+@dataclass
+class Site:
+    """The hub with its accounts, its cohort and its exchange."""
+
+    hub: Hub
+    accounts: Accounts
+    cohort: Path
+    exchange: Path
+    course_id: str
+
+    @property
+    def formgrader(self) -> str:
+        return f"/services/{self.course_id}/formgrader"
+
+    def trainer_runs(self, *args: str) -> subprocess.CompletedProcess:
+        """A `course` command as trainers run it on the hub: as the grader account."""
+        result = as_user(self.accounts.grader, COURSE, *args)
+        assert result.returncode == 0, f"course {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+        return result
+
+
+def _roster(folder: Path, learners: list[str]) -> None:
+    from servicecourse.roster import import_csv
+
+    path = folder / "hr-export.csv"
+    path.write_text("id,first_name,last_name,email\n" + "".join(
+        f"{name},{name[:-6].title()},Tester,{name}@example.com\n" for name in learners))
+    assert not import_csv(folder, path).problems
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The whole set-up, as deploy/README.md lays it out, torn down after the module."""
+    base = Path(tempfile.mkdtemp(prefix="course-hub-"))
+    base.chmod(0o711)  # learners reach the exchange inside, and list nothing
+    try:
+        with reachable_by_others(Path(sys.executable), REPO), course_accounts() as accounts:
+            folder = cohort.create(base / "cohorts" / COHORT_NAME)
+            learners = accounts.learners
+            _roster(folder, learners[:2])  # the third learner is not on this cohort's roster
+            from servicecourse.evidence import roleplay_key
+
+            roleplay_key(folder)
+            settings = {**accounts.env(), "COURSE_COHORTS": str(base / "cohorts"),
+                        "COURSE_COHORT_DIR": str(folder),
+                        "COURSE_EXCHANGE_ROOT": str(base / "exchange"),
+                        "COURSE_HUB_STATE": str(base / "state")}
+            setup = subprocess.run(["bash", str(REPO / "deploy" / "setup-hub.sh")],
+                                   env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **settings},
+                                   capture_output=True, text=True)
+            assert setup.returncode == 0, setup.stdout + setup.stderr
+            site = Site(None, accounts, folder, base / "exchange",
+                        cohort.config(folder).CourseDirectory.course_id)
+            site.trainer_runs("cohort", "release", "--cohort", str(folder))
+            hub = start_hub(base / "state", {**settings, "COURSE_APPS_PREHEAT": "1",
+                                             "COURSE_ACTIVE_SERVER_LIMIT": "1"})
+            site.hub = hub
+            try:
+                yield site
+            finally:
+                stop_hub(hub)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def _refused(user: str, *command: str) -> str:
+    result = as_user(user, *command)
+    assert result.returncode != 0, f"{user} could run {' '.join(command)}:\n{result.stdout[:300]}"
+    return result.stderr
+
+
+def test_a_learner_account_cannot_read_solutions_cohorts_keys_or_other_homes(site):
+    """Is every private file refused to a learner's own Unix account, while the course's code
+    their JupyterLab needs stays readable?"""
+    ana, ben = site.accounts.learners[:2]
+    (Path(f"/home/{ana}") / "notes.txt").write_text("mine")
+    shutil.chown(Path(f"/home/{ana}") / "notes.txt", ana, ana)
+    private = [REPO / "solutions" / "serve" / "serve.ipynb", REPO / ".git" / "HEAD",
+               REPO / "tests" / "conftest.py", site.cohort / "gradebook.db",
+               site.cohort / ".roleplay-key", site.cohort / "source" / "serve" / "serve.ipynb",
+               site.cohort / "roster.csv", Path(f"/home/{ana}/notes.txt"),
+               site.hub.log.parent / "jupyterhub.sqlite"]
+    for path in private:
+        assert path.exists(), path  # refused because private, not because missing
+        assert "Permission denied" in _refused(ben, "cat", str(path)), path
+    for folder in (site.cohort, REPO / "solutions" / "serve", Path(f"/home/{ana}"),
+                   site.exchange / site.course_id / "inbound"):
+        assert "Permission denied" in _refused(ben, "ls", str(folder)), folder
+    readable = as_user(ben, "python", "-c", "import servicecourse.checks, nbgrader; print('ok')",
+                       cwd=Path("/tmp"))
+    assert readable.stdout.strip() == "ok", readable.stderr
+
+
+def test_the_exchange_is_laid_out_as_nbgraders_docs_say(site):
+    """Is the exchange world-writable with the sticky bit, the course's folder the grader's,
+    hand-ins writable but not listable, and every module released without its explanations?"""
+    assert site.exchange.stat().st_mode & 0o7777 == 0o1777
+    course = site.exchange / site.course_id
+    assert course.owner() == site.accounts.grader
+    assert (course / "inbound").stat().st_mode & 0o7777 == 0o2733
+    released = sorted(p.name for p in (course / "outbound").iterdir())
+    assert released == sorted(p.name for p in (site.cohort / "release").iterdir())
+    assert not list((course / "outbound").rglob("explanations.yml"))
+
+
+# --- what the hub lets each role open ------------------------------------------------------------
+
+def test_an_anonymous_visitor_is_sent_to_the_hub_login_not_to_the_apps(site):
+    """Does every app and the formgrader, also on its own localhost port, send a visitor with no
+    hub login to the hub's login instead of serving anything?"""
+    hub = site.hub
+    for url in (hub.url + ROLEPLAY, hub.url + DASHBOARD, hub.url + DEBRIEF,
+                hub.url + site.formgrader,
+                f"http://127.0.0.1:{hub.ports['roleplay']}{ROLEPLAY}",
+                f"http://127.0.0.1:{hub.ports['dashboard']}{DASHBOARD}",
+                f"http://127.0.0.1:{hub.ports['grader']}{site.formgrader}"):
+        with pytest.raises(Exception) as answer:
+            NO_REDIRECTS.open(url, timeout=60)
+        assert answer.value.code == 302, url
+        assert "/hub/api/oauth2/authorize" in answer.value.headers["Location"], url
+
+
+def _status(page, url: str) -> int:
+    return page.goto(url, timeout=90_000).status
+
+
+def test_each_role_is_refused_what_it_may_not_open(site, chromium):
+    """Is a learner refused the dashboard, the debrief and the formgrader, and HR the debrief
+    and the formgrader, by the hub (403), while each opens what is theirs?"""
+    hub, accounts = site.hub, site.accounts
+    learner, hr = chromium.new_context(), chromium.new_context()
+    try:
+        page = login(learner, hub.url + ROLEPLAY, accounts.learners[1], accounts.password)
+        page.get_by_role("button", name="Let her finish").click(timeout=120_000)
+        page.wait_for_selector(".serve-feedback", timeout=30_000)
+        for path in (DASHBOARD, DEBRIEF, site.formgrader):
+            assert _status(page, hub.url + path) == 403, path
+        page = login(hr, hub.url + DASHBOARD, accounts.hr, accounts.password)
+        page.wait_for_url(f"**{DASHBOARD}", timeout=60_000)
+        for path in (DEBRIEF, site.formgrader):
+            assert _status(page, hub.url + path) == 403, path
+        assert _status(page, hub.url + "/hub/spawn") == 403  # HR has no JupyterLab of its own
+    finally:
+        learner.close()
+        hr.close()
+
+
+# --- the walk through a cohort -------------------------------------------------------------------
+
+def _open_assignments(page) -> None:
+    page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel:text('Nbgrader')").click(timeout=120_000)
+    menu = page.locator("#jp-mainmenu-nbgrader")
+    for tool in ("nbgrader:open-formgrader", "nbgrader:open-course-list"):
+        assert not menu.locator(f'li[data-command="{tool}"]').is_visible(), tool
+    menu.locator('li[data-command="nbgrader:open-assignment-list"]').click()
+    page.locator("#released_assignments_list").wait_for(timeout=60_000)
+
+
+def _row(page, section: str, name: str):
+    row = page.locator(f"#{section}_assignments_list > .list_item").filter(
+        has=page.locator(".item_name", has_text=re.compile(rf"^{re.escape(name)}$")))
+    row.first.wait_for(timeout=90_000)
+    return row.first
+
+
+def _answer_in_browser(page, notebook: Path, answers: dict[str, str]) -> None:
+    """Edit each answer cell of the open notebook as a learner does: select its text, type."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    for index, cell in enumerate(cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id not in answers:
+            continue
+        widget = page.locator(".jp-Notebook .jp-Cell").nth(index)
+        widget.scroll_into_view_if_needed()
+        if cell.cell_type == "markdown":
+            widget.dblclick()
+        editor = widget.locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(answers[grade_id])
+        page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+
+
+def _gradebook(folder: Path, sql: str, *args) -> list[tuple]:
+    with sqlite3.connect(folder / "gradebook.db") as db:
+        return db.execute(sql, args).fetchall()
+
+
+REFLECTION_SCORE = "2"
+MANUAL = """SELECT grade.manual_score FROM grade JOIN submitted_notebook ON grade.notebook_id =
+  submitted_notebook.id JOIN submitted_assignment ON submitted_notebook.assignment_id =
+  submitted_assignment.id JOIN grade_cells ON grade.cell_id = grade_cells.id
+  WHERE submitted_assignment.student_id = ? AND grade_cells.name = ?"""
+
+
+def test_a_cohort_walks_through_the_hub(site, chromium):
+    """Can a learner fetch, answer, validate and submit in the Assignments tab, the trainer
+    collect, autograde, grade the reflection and release feedback, the learner fetch feedback
+    with the score and no hidden test, HR see the learner's status; and does regrading keep the
+    trainer's manual grade?"""
+    hub, accounts, folder = site.hub, site.accounts, site.cohort
+    ana, _, cleo = accounts.learners
+    release = folder / "release" / "serve" / "serve.ipynb"
+    answers = solution_answers(folder / "source" / "serve" / "serve.ipynb")
+    reflection = "reflection_serve_in_my_job"
+    answers[reflection] = "I will ask each customer what they need before I suggest a fix."
+
+    # cleo, not on this cohort's roster, hands in from a shell (the exchange takes anyone's)
+    home = Path(f"/home/{cleo}")
+    learner_env = {"JUPYTER_CONFIG_PATH": str(REPO / "deploy" / "learner"),
+                   "COURSE_EXCHANGE_ROOT": str(site.exchange)}
+    for step in (("fetch_assignment", "serve"), ("submit", "serve")):
+        done = as_user(cleo, "nbgrader", *step, "--course", site.course_id, cwd=home, **learner_env)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    learner = chromium.new_context()
+    trainer = chromium.new_context()
+    hr = chromium.new_context()
+    try:
+        # 1. the learner logs in and lands in their own JupyterLab, without instructor tools
+        page = login(learner, hub.url + "/hub/", ana, accounts.password)
+        page.wait_for_url(f"**/user/{ana}/lab**", timeout=180_000)
+        _open_assignments(page)
+        assert page.request.get(f"{hub.url}/user/{ana}/formgrader").status == 404
+        # 2. fetch the serve module, answer it in the notebook, validate, submit
+        _row(page, "released", "serve").locator(".item_status button").click()
+        fetched = _row(page, "fetched", "serve")
+        fetched.locator("a", has_text="serve").first.click()  # the list of its notebooks
+        notebook_row = page.locator(f"#nbgrader-{site.course_id}-serve .list_item").filter(
+            has_text="serve").last
+        notebook_row.locator(".item_name a, a").first.click()  # opens the notebook
+        page.locator(".jp-Notebook .jp-Cell").nth(3).wait_for(timeout=90_000)
+        _answer_in_browser(page, release, answers)
+        time.sleep(2)  # the save reaches the disk
+        _open_assignments(page)
+        fetched = _row(page, "fetched", "serve")
+        fetched.locator("a", has_text="serve").first.click()
+        page.locator(f"#nbgrader-{site.course_id}-serve .item_status button:text('Validate')").first.click()
+        page.locator(".nbgrader-SuccessDialog").wait_for(timeout=180_000)
+        page.locator(".nbgrader-SuccessDialog button.jp-Dialog-button").click()
+        fetched.locator(".item_status button:text('Submit')").click()
+        _row(page, "submitted", "serve")
+
+        # 3. the trainer collects (roster learners only) and autogrades, on the command line
+        collected = site.trainer_runs("cohort", "collect", "--cohort", str(folder))
+        assert "1 notebooks collected from the exchange" in collected.stdout, collected.stdout
+        assert f"{cleo}: handed in serve" in collected.stderr and "not on the roster" in collected.stderr
+        assert not (folder / "submitted" / cleo).exists()
+        site.trainer_runs("cohort", "autograde", "--cohort", str(folder))
+        assert _gradebook(folder, "SELECT id FROM student WHERE id = ?", cleo) == []
+        # 4. ... grades the reflection in the formgrader, in the browser
+        url = f"{hub.url}{site.formgrader}/gradebook/serve/serve"
+        page_t = login(trainer, url, accounts.trainer, accounts.password)
+        page_t.get_by_role("link", name=re.compile("Submission #")).first.click(timeout=120_000)
+        score = page_t.locator("input.score.needs_manual_grade").first
+        score.fill(REFLECTION_SCORE)
+        score.press("Tab")
+        page_t.locator(".score-saved").first.wait_for(state="attached", timeout=30_000)
+        time.sleep(2)
+        assert _gradebook(folder, MANUAL, ana, reflection) == [(float(REFLECTION_SCORE),)]
+        # 5. ... and releases the feedback
+        released = site.trainer_runs("cohort", "feedback", "--cohort", str(folder))
+        assert "released to the exchange for 1 hand-ins" in released.stdout, released.stdout
+
+        # 6. the learner fetches the feedback in the Assignments tab and reads it
+        page.reload()
+        _open_assignments(page)
+        submitted = _row(page, "submitted", "serve")
+        submitted.locator(".item_status button:text('Fetch Feedback')").click()
+        submitted.get_by_text("(view feedback)").wait_for(timeout=90_000)
+        pages = as_user(ana, "find", f"/home/{ana}/{site.course_id}/serve/feedback", "-name", "*.html")
+        feedback_file = pages.stdout.split()[0]
+        relative = feedback_file.removeprefix(f"/home/{ana}/")
+        shown = page.goto(f"{hub.url}/user/{ana}/files/{relative}", timeout=60_000)
+        assert shown.status == 200
+        text = page.locator("body").inner_text()
+        assert re.search(r"\b1[2-9](\.0)?\s*/\s*17\b|\bscore\b", text, re.I), text[:2000]
+        hidden = {line for line in solution_lines(folder / "source" / "serve" / "serve.ipynb")}
+        html = Path(feedback_file).read_text()
+        assert not [line for line in hidden if line in html], "hidden test or solution in feedback"
+        assert "BEGIN HIDDEN TESTS" not in html
+
+        # 7. HR opens the dashboard and sees the learner's status
+        page_h = login(hr, hub.url + DASHBOARD, accounts.hr, accounts.password)
+        page_h.get_by_text(re.compile(ana[:-6], re.I)).first.wait_for(timeout=120_000)
+    finally:
+        learner.close()
+        trainer.close()
+        hr.close()
+    # no stray gradebook anywhere a learner's server reached
+    strays = as_user(ana, "find", f"/home/{ana}", "-name", "gradebook.db")
+    assert strays.stdout.strip() == ""
+
+    # 8. regrading, then regrading everything, keeps the trainer's manual grade
+    site.trainer_runs("cohort", "autograde", "--cohort", str(folder))
+    assert _gradebook(folder, MANUAL, ana, reflection) == [(float(REFLECTION_SCORE),)]
+    site.trainer_runs("cohort", "autograde", "--cohort", str(folder), "--force")
+    assert _gradebook(folder, MANUAL, ana, reflection) == [(float(REFLECTION_SCORE),)]
+
+
+def test_a_learner_beyond_the_server_cap_is_told_to_come_back(site, chromium):
+    """With the cap at one server and one learner's JupyterLab running, is the next learner
+    refused a server (429) with the course's page saying why and what to do meanwhile?"""
+    context = chromium.new_context()
+    try:
+        page = login(context, site.hub.url + "/hub/spawn", site.accounts.learners[1],
+                     site.accounts.password)
+        page.locator("#course-server-limit").wait_for(timeout=60_000)
+        assert "are in use right now" in page.locator("#course-server-limit").inner_text()
+    finally:
+        context.close()
+
+
+def test_stopping_the_hub_stops_everything_it_started(site):
+    """Once the hub is stopped, is every process it started (proxy, services, learners'
+    servers, kernels) gone and every port closed?"""
+    hub = site.hub
+    assert hub.process.poll() is None, hub.log_tail()
+    hub.descendants.snapshot()
+    started = {p.pid for p in hub.descendants.seen.values()}
+    assert len(started) >= 6, "expected the proxy, 4 services, the culler and a learner's server"
+    left = stop_hub(hub)
+    assert hub.process.returncode is not None
+    assert not left, "processes left running after the hub stopped:\n" + "\n".join(left)
+    for name, port in hub.ports.items():
+        assert not answers(f"http://127.0.0.1:{port}/"), f"{name} port {port} still answers"
