@@ -1,41 +1,58 @@
 """The trainer's debrief of a cohort's role-plays (Voila app ``apps/debrief.ipynb``).
 
-For each graded module with a role-play, read the path code every learner handed in (the cell
-with nbgrader grade id ``roleplay_path`` in ``submitted/<learner>/<module>/*.ipynb``), replay
-the valid ones through the engine, and show per beat how many learners took each choice, which
-endings they reached and where most of them took a harmful reply. Only counts are kept: no
-learner id or name leaves `submitted_codes`.
+What it shows, for each role-play the cohort played in the course app, comes from the cohort's
+record of complete plays (`servicecourse.evidence`): each learner's **first** complete play (the
+graded one, made before any practice), how many attempts learners made, and per beat which
+replies the cohort chose there, how many learners reached it and how many plays passed through
+it counting replays. So the trainer sees the mistakes first attempts make, not the paths
+learners finally learnt.
 
-Notebooks are data here: a code is read from the cell with `ast`, never executed.
+No learner is named, and no beat or ending that fewer than the cohort's ``debrief_min_group``
+learners reached is shown (`servicecourse.policy`, 5 by default): "fewer than 5 learners
+reached this point" stands in its place, so no one's path can be read off the counts.
+
+The codes learners handed in with a module (the cell with nbgrader grade id ``roleplay_path``
+of ``submitted/<learner>/<module>/*.ipynb``, read with `ast`, never run) are a second source:
+counted by kind (a first play's graded code, a later play's, a code signed for someone else or
+forged, a practice code, an unreadable one), never used for the statistics.
+
+The statistics are plain functions of plain data; `TrainerDebrief` is the view
+(`servicecourse.cohort_app.CohortApp`: the cohort list and the data are read at each page view).
 """
 
 from __future__ import annotations
 
 import ast
-import html
+import base64
+import io
+import statistics
 import textwrap
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ipywidgets as widgets
 import nbformat
 
-from servicecourse.charts import BAD, GOOD, plt
-from servicecourse.dashboard import _STYLE as _DASHBOARD_STYLE
-from servicecourse.dashboard import PICKER_STYLE, assemble, cohort_frame, image
-from servicecourse.engine import PathCodeError, Roleplay, replay
-from servicecourse.paths import course_order
+from servicecourse import evidence, pathcodes
+from servicecourse.charts import BAD, GOOD
+from servicecourse.cohort_app import PICKER_STYLE, CohortApp
+from servicecourse.engine import PathCodeError, Roleplay, play_letters
+from servicecourse.paths import SCENARIOS
+from servicecourse.policy import PolicyError, PolicyWarning, cohort_policy
 from servicecourse.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
+from servicecourse.templating import macros
 
 GRADE_ID = "roleplay_path"
 VARIABLE = "path_code"
 PLACEHOLDER = "paste your path code here"
-INVALID, NO_CODE = "invalid code", "no code given"
 NEUTRAL = "#9e9e9e"
 OUTCOME_COLOURS = {"good": GOOD, "mixed": "#ef6c00", "poor": BAD}
+DEFAULT_MIN_GROUP = 5
 
 
-# --- reading the codes --------------------------------------------------------------------------
+# --- the codes handed in (second source) --------------------------------------------------------
 
 def path_code_in(source: str) -> str | None:
     """The text a cell assigns to ``path_code``, read with `ast` (the cell is never run).
@@ -70,50 +87,49 @@ def roleplay_cell(notebook_path: str | Path):
     return None
 
 
-def module_roleplay(folder: str | Path, module: str) -> tuple[str, str] | None:
-    """``(scenario id, placeholder)`` of a module, read from the cohort's source notebook.
+def _strings(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
-    The source cell first assigns the placeholder the learners see, then (inside the
-    solution region) the instructor's code, whose first part is the scenario id. None when the
-    module has no role-play cell.
-    """
+
+def module_roleplay(folder: str | Path, module: str, known: set[str] | None = None) -> str | None:
+    """The scenario id of a module's graded role-play, read from the cohort's source notebook:
+    the first text in its role-play cells that names a scenario (a code or the id itself)."""
+    known = known if known is not None else {p.stem for p in SCENARIOS.glob("*.yaml")}
     for notebook in sorted((Path(folder) / "source" / module).glob("*.ipynb")):
-        cell = roleplay_cell(notebook)
-        if cell is None:
-            continue
         try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            return None
-        texts = [node.value.value for node in tree.body
-                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-                 and isinstance(node.value.value, str)
-                 and any(isinstance(t, ast.Name) and t.id == VARIABLE for t in node.targets)]
-        if not texts:
-            return None
-        return texts[-1].split("/")[0], texts[0] if len(texts) > 1 else PLACEHOLDER
+            cells = nbformat.read(notebook, as_version=4).cells
+        except Exception:  # an unreadable source notebook names no role-play
+            continue
+        for cell in cells:
+            grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+            if cell.get("cell_type") != "code" or not grade_id.startswith("roleplay"):
+                continue
+            for text in _strings(cell.source):
+                if text.split("/")[0] in known:
+                    return text.split("/")[0]
     return None
 
 
-def roleplay_modules(folder: str | Path) -> dict[str, tuple[str, str]]:
-    """Every module of a cohort with a role-play, in course order: ``{module: (scenario, placeholder)}``."""
+def roleplay_modules(folder: str | Path) -> dict[str, str]:
+    """Every module of a cohort with a graded role-play, in course order: ``{module: scenario id}``."""
+    from servicecourse.paths import course_order
+
     modules = course_order(p.name for p in (Path(folder) / "source").glob("*") if p.is_dir())
-    found = {}
-    for module in modules:
-        info = module_roleplay(folder, module)
-        if info:
-            found[module] = info
-    return found
+    found = {module: module_roleplay(folder, module) for module in modules}
+    return {module: scenario for module, scenario in found.items() if scenario}
 
 
-def submitted_codes(folder: str | Path, module: str) -> list[str | None]:
-    """The path code (or None: no code) of each learner who handed in ``module``, sorted.
+def submitted_codes(folder: str | Path, module: str) -> dict[str, str | None]:
+    """The path code (None: no code) each learner handed in with ``module``, by learner id.
 
-    One entry per learner folder in ``submitted/``; learner ids are not returned and the order
-    says nothing about who gave which code. A notebook
-    that cannot be read counts as an invalid code.
+    A notebook that cannot be read gives a text no scenario accepts (an invalid code).
     """
-    codes = []
+    codes: dict[str, str | None] = {}
     for learner_dir in sorted((Path(folder) / "submitted").glob(f"*/{module}")):
         notebooks = sorted(learner_dir.glob("*.ipynb"))
         if not notebooks:
@@ -128,43 +144,76 @@ def submitted_codes(folder: str | Path, module: str) -> list[str | None]:
             if cell is not None:
                 code = path_code_in(cell.source)
                 break
-        codes.append(code)
-    return sorted(codes, key=lambda c: (c is None, c or ""))
+        codes[learner_dir.parent.name] = code
+    return codes
 
 
-# --- the analysis -------------------------------------------------------------------------------
+HANDED_IN_KINDS = ("first play", "later play", "signed for someone else or forged", "practice",
+                   "invalid", "no code")
+
+
+def handed_in_kind(code: str | None, learner: str, scenario: Scenario | None, key: bytes | None) -> str:
+    """What a handed-in code is (one of ``HANDED_IN_KINDS``), for the learner who handed it in."""
+    if code is None or not code.strip() or code.strip() == PLACEHOLDER:
+        return "no code"
+    if scenario is None:
+        return "invalid"
+    try:
+        parsed = pathcodes.parse(code, scenario.id)
+        play_letters(scenario, parsed.letters)
+    except PathCodeError:
+        return "invalid"
+    if not parsed.graded:
+        return "practice"
+    if key is None or not pathcodes.signature_ok(key, learner, parsed):
+        return "signed for someone else or forged"
+    return "first play" if parsed.attempt == 1 else "later play"
+
+
+# --- the statistics -----------------------------------------------------------------------------
 
 @dataclass
-class Debrief:
-    """What a cohort did in one role-play: the valid plays and how many codes were unusable."""
+class RoleplayDebrief:
+    """What a cohort did in one role-play: first plays, every play, attempts, what was handed in."""
 
-    module: str
+    scenario_id: str
     scenario: Scenario | None
-    plays: list[Roleplay] = field(default_factory=list)
-    invalid: int = 0
-    no_code: int = 0
+    min_group: int = DEFAULT_MIN_GROUP
+    module: str | None = None
+    first: list[Roleplay] = field(default_factory=list)   # each learner's first complete play
+    plays: list[Roleplay] = field(default_factory=list)   # every complete play, replays too
+    attempts: list[int] = field(default_factory=list)     # complete plays per learner, sorted
+    stale: int = 0  # recorded plays that no longer fit the role-play as it is now
+    handed_in: Counter | None = None  # HANDED_IN_KINDS -> learners (a module's role-play only)
 
     @property
     def learners(self) -> int:
-        """Learners who handed the module in."""
-        return len(self.plays) + self.invalid + self.no_code
+        """Learners with a first play that fits the role-play."""
+        return len(self.first)
 
 
-def analyse(module: str, scenario: Scenario | None, codes: list[str | None],
-            placeholder: str = PLACEHOLDER) -> Debrief:
-    """Replay each code through ``scenario``; count the ones left blank and the invalid ones."""
-    result = Debrief(module, scenario)
-    for code in codes:
-        if code is None or not code.strip() or code.strip() == placeholder:
-            result.no_code += 1
-            continue
-        if scenario is None:
-            result.invalid += 1
-            continue
-        try:
-            result.plays.append(replay(scenario, code))
-        except PathCodeError:
-            result.invalid += 1
+def analyse(scenario_id: str, scenario: Scenario | None, records: list[evidence.Attempt],
+            min_group: int = DEFAULT_MIN_GROUP, module: str | None = None) -> RoleplayDebrief:
+    """Replay a role-play's recorded plays: first plays by learner, all plays, attempts."""
+    result = RoleplayDebrief(scenario_id, scenario, min_group, module)
+    mine = sorted((a for a in records if a.scenario == scenario_id), key=lambda a: (a.learner, a.attempt))
+    by_learner: dict[str, list[evidence.Attempt]] = {}
+    for attempt in mine:
+        by_learner.setdefault(attempt.learner, []).append(attempt)
+    result.attempts = sorted(len(attempts) for attempts in by_learner.values())
+    if scenario is None:
+        result.stale = len(mine)
+        return result
+    for attempts in by_learner.values():
+        for attempt in attempts:
+            try:
+                play = play_letters(scenario, attempt.letters)
+            except PathCodeError:
+                result.stale += 1
+                continue
+            result.plays.append(play)
+            if attempt is attempts[0] and attempt.attempt == 1:
+                result.first.append(play)
     return result
 
 
@@ -173,24 +222,43 @@ def total(choice: Choice) -> int:
     return sum(choice.score.values())
 
 
-def choice_counts(debrief: Debrief) -> dict[str, list[int]]:
-    """For every beat (scenario order), how many learners took each of its choices."""
-    counts = {beat_id: [0] * len(beat.choices) for beat_id, beat in debrief.scenario.beats.items()}
-    for play in debrief.plays:
+def _counts(plays: list[Roleplay], scenario: Scenario) -> dict[str, list[int]]:
+    counts = {beat_id: [0] * len(beat.choices) for beat_id, beat in scenario.beats.items()}
+    for play in plays:
         for step in play.history:
             counts[step.beat.id][step.index] += 1
     return counts
 
 
-def ending_counts(debrief: Debrief) -> dict[str, int]:
-    """For every ending (scenario order), how many learners reached it."""
-    reached = Counter(play.ending.id for play in debrief.plays)
-    return {ending_id: reached[ending_id] for ending_id in debrief.scenario.endings}
+def choice_counts(debrief: RoleplayDebrief) -> dict[str, list[int]]:
+    """For every beat (scenario order), how many learners took each choice on their first play."""
+    return _counts(debrief.first, debrief.scenario)
+
+
+def reached(debrief: RoleplayDebrief) -> dict[str, int]:
+    """For every beat, how many learners reached it on their first play."""
+    return {beat_id: sum(counts) for beat_id, counts in choice_counts(debrief).items()}
+
+
+def attempt_counts(debrief: RoleplayDebrief) -> dict[str, int]:
+    """For every beat, how many complete plays passed through it, replays included."""
+    return {beat_id: sum(counts) for beat_id, counts in _counts(debrief.plays, debrief.scenario).items()}
+
+
+def ending_counts(debrief: RoleplayDebrief) -> dict[str, int]:
+    """For every ending (scenario order), how many learners reached it on their first play."""
+    hits = Counter(play.ending.id for play in debrief.first)
+    return {ending_id: hits[ending_id] for ending_id in debrief.scenario.endings}
+
+
+def shown(count: int, debrief: RoleplayDebrief) -> bool:
+    """Whether a beat or ending that ``count`` learners reached may be shown (the minimum group)."""
+    return count >= debrief.min_group
 
 
 @dataclass(frozen=True)
 class TroubleSpot:
-    """A beat where most learners who reached it took a reply with a negative SERVE total."""
+    """A shown beat where most learners who reached it took a reply with a negative SERVE total."""
 
     beat: Beat
     reached: int
@@ -199,51 +267,74 @@ class TroubleSpot:
     choice_count: int
 
 
-def trouble_spots(debrief: Debrief) -> list[TroubleSpot]:
-    """The beats where more than half of the learners who got there chose a harmful reply.
-
-    Sorted by how many learners went wrong there (most first), then in scenario order.
-    """
+def trouble_spots(debrief: RoleplayDebrief) -> list[TroubleSpot]:
+    """The shown beats where more than half of the learners who got there (first plays) chose a
+    harmful reply; most learners gone wrong first, then in scenario order."""
     spots = []
     for beat_id, counts in choice_counts(debrief).items():
         beat = debrief.scenario.beats[beat_id]
-        reached = sum(counts)
+        count = sum(counts)
         harmful = {i: n for i, n in enumerate(counts) if total(beat.choices[i]) < 0}
-        if reached and 2 * sum(harmful.values()) > reached:
+        if shown(count, debrief) and 2 * sum(harmful.values()) > count:
             worst = max(harmful, key=lambda i: (harmful[i], -i))
-            spots.append(TroubleSpot(beat, reached, sum(harmful.values()), worst, harmful[worst]))
+            spots.append(TroubleSpot(beat, count, sum(harmful.values()), worst, harmful[worst]))
     order = list(debrief.scenario.beats)
     return sorted(spots, key=lambda s: (-s.harmful, order.index(s.beat.id)))
-
-
-def _letter(index: int) -> str:
-    return "ABCDEFGHIJ"[index]
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_lines(debrief: Debrief) -> list[str]:
-    """Short sentences for the live discussion: who handed in, endings, where it went wrong."""
-    lines = [f"{_plural(debrief.learners, 'learner')} handed in this module: "
-             f"{_plural(len(debrief.plays), 'valid path code')}, "
-             f"{_plural(debrief.invalid, INVALID)}, {debrief.no_code} without a code."]
-    if not debrief.plays:
-        return lines + ["No valid path code yet, so there is nothing to replay."]
+def hidden_text(debrief: RoleplayDebrief) -> str:
+    """What stands in place of a beat or ending too few learners reached."""
+    return f"fewer than {debrief.min_group} learners reached this point"
+
+
+def attempts_text(attempts: list[int]) -> str:
+    """"4 learners played it once, 2 twice, 1 three times or more"."""
+    if not attempts:
+        return "No complete play recorded yet."
+    once, twice, more = (sum(1 for n in attempts if n == 1), sum(1 for n in attempts if n == 2),
+                         sum(1 for n in attempts if n >= 3))
+    parts = [f"{n} {label}" for n, label in ((once, "once"), (twice, "twice"), (more, "three times or more")) if n]
+    return (f"Complete plays per learner: {', '.join(parts)} (median {statistics.median(attempts):g}).")
+
+
+def summary_lines(debrief: RoleplayDebrief) -> list[str]:
+    """Short sentences for the live discussion: who played, attempts, endings, where it went wrong."""
+    lines = [f"{_plural(debrief.learners, 'learner')} played this role-play to an end in the "
+             f"course app ({_plural(len(debrief.plays), 'complete play')} in all, replays included)."]
+    if debrief.stale:
+        lines.append(f"{_plural(debrief.stale, 'recorded play')} no longer fit the role-play as it "
+                     "is now (it was changed since) and are left out.")
+    lines.append(attempts_text(debrief.attempts))
+    if debrief.handed_in is not None:
+        counts = [f"{debrief.handed_in[kind]} {kind}" for kind in HANDED_IN_KINDS if debrief.handed_in[kind]]
+        lines.append(f"Codes handed in with module {debrief.module}: "
+                     + ("; ".join(counts) if counts else "none yet") + ".")
+    if not debrief.first:
+        return lines + ["No first play to show yet."]
+    if not shown(debrief.learners, debrief):
+        return lines + [f"Fewer than {debrief.min_group} learners played it, so no beat is shown "
+                        "(no one's path can be read off the counts)."]
     endings = debrief.scenario.endings
-    reached = [f"{n} reached \u201c{endings[e].title}\u201d ({endings[e].outcome})"
-               for e, n in sorted(ending_counts(debrief).items(), key=lambda kv: -kv[1]) if n]
-    lines.append("Endings: " + "; ".join(reached) + ".")
+    counts = ending_counts(debrief)
+    parts = [f"{n} reached \u201c{endings[e].title}\u201d ({endings[e].outcome})"
+             for e, n in sorted(counts.items(), key=lambda kv: -kv[1]) if shown(n, debrief)]
+    hidden = sum(1 for n in counts.values() if 0 < n < debrief.min_group)
+    if hidden:
+        parts.append(f"{_plural(hidden, 'other ending')}: {hidden_text(debrief)}")
+    lines.append("Endings of first plays: " + ("; ".join(parts) or hidden_text(debrief)) + ".")
     spots = trouble_spots(debrief)
     if not spots:
-        lines.append("No beat where most learners took a reply that does harm (negative SERVE total).")
+        lines.append("No beat shown where most learners took a reply that does harm (negative SERVE total).")
     for spot in spots:
         choice = spot.beat.choices[spot.choice]
-        lines.append(f"Went wrong at \u201c{_beat_name(spot.beat)}\u201d: {spot.harmful} of the "
-                     f"{spot.reached} who got there chose a reply that does harm; "
-                     f"most often {_letter(spot.choice)} "
-                     f"{_quoted(choice.text)} ({_plural(spot.choice_count, 'learner')}).")
+        lines.append(f"Went wrong at \u201c{beat_name(spot.beat)}\u201d: {spot.harmful} of the "
+                     f"{spot.reached} who got there chose a reply that does harm; most often "
+                     f"{pathcodes.LETTERS[spot.choice]} {_quoted(choice.text)} "
+                     f"({_plural(spot.choice_count, 'learner')}).")
     return lines
 
 
@@ -252,27 +343,96 @@ def _quoted(text: str) -> str:
     return text if text.startswith(('"', "\u201c")) else f"\u201c{text}\u201d"
 
 
-def _beat_name(beat: Beat) -> str:
+def beat_name(beat: Beat) -> str:
+    """A beat's id as words ("repeat_request" -> "repeat request")."""
     return beat.id.replace("_", " ").replace("-", " ")
 
 
-# --- charts -------------------------------------------------------------------------------------
+def min_group(folder: str | Path) -> tuple[int, str]:
+    """The cohort's minimum group for the debrief, and a note when its policy is the course's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PolicyWarning)  # said in the note instead
+        policy = cohort_policy(folder)
+    return policy.debrief_min_group, policy.note
+
+
+def collect(folder: str | Path) -> tuple[list[RoleplayDebrief], list[str]]:
+    """The debrief of every role-play of a cohort (its modules' role-plays in course order, then
+    any other played in the app, by title) and notes on what could not be used."""
+    folder = Path(folder)
+    group, note = min_group(folder)
+    notes = [note] if note else []
+    records, unreadable = evidence.attempts(folder)
+    if unreadable:
+        notes.append(f"{_plural(unreadable, 'line')} of {evidence.record_path(folder)} could not be read "
+                     "and are left out.")
+    modules = roleplay_modules(folder)
+    ids = list(dict.fromkeys([*modules.values(), *sorted({a.scenario for a in records})]))
+    module_of = {scenario_id: module for module, scenario_id in reversed(list(modules.items()))}
+    key = _key(folder)
+    debriefs = []
+    for scenario_id in ids:
+        try:
+            scenario = load_by_id(scenario_id)
+        except ScenarioError:
+            scenario = None
+            notes.append(f"The role-play {scenario_id} cannot be loaded, so its plays cannot be replayed.")
+        debrief = analyse(scenario_id, scenario, records, group, module_of.get(scenario_id))
+        if debrief.module:
+            debrief.handed_in = Counter(handed_in_kind(code, learner, scenario, key) for learner, code
+                                        in submitted_codes(folder, debrief.module).items())
+        debriefs.append(debrief)
+    modular = [d for d in debriefs if d.module]
+    others = sorted((d for d in debriefs if not d.module), key=lambda d: title(d))
+    return modular + others, notes
+
+
+def _key(folder: Path) -> bytes | None:
+    """The cohort's key if it exists (the debrief never makes one)."""
+    if not (folder / evidence.KEY_NAME).exists():
+        return None
+    try:
+        return evidence.roleplay_key(folder)
+    except evidence.EvidenceError:
+        return None
+
+
+def title(debrief: RoleplayDebrief) -> str:
+    """The role-play's title, or its id when it cannot be loaded."""
+    return debrief.scenario.title if debrief.scenario else debrief.scenario_id
+
+
+# --- charts (matplotlib Figure, never pyplot: a long-running app) -------------------------------
 
 def _wrap(text: str, width: int = 48, lines: int = 2) -> str:
     return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" \u2026"))
 
 
-def choices_figure(debrief: Debrief):
-    """One horizontal bar chart per beat reached: learners per choice, red if the reply does harm."""
-    counts = {b: c for b, c in choice_counts(debrief).items() if sum(c)}
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def shown_beats(debrief: RoleplayDebrief) -> dict[str, list[int]]:
+    """The choice counts of the beats that may be shown."""
+    return {b: c for b, c in choice_counts(debrief).items() if shown(sum(c), debrief)}
+
+
+def choices_figure(debrief: RoleplayDebrief):
+    """One horizontal bar chart per shown beat: learners per choice, red if the reply does harm."""
+    from matplotlib.figure import Figure
+
+    counts = shown_beats(debrief)
     beats = debrief.scenario.beats
+    plays = attempt_counts(debrief)
     heights = [0.62 * len(beats[b].choices) + 0.9 for b in counts]
-    fig, axes = plt.subplots(len(counts), 1, figsize=(9, sum(heights) + 0.4), dpi=100, squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig = Figure(figsize=(9, sum(heights) + 0.4), dpi=100)
+    axes = fig.subplots(len(counts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
     top = max(max(c) for c in counts.values())
     for ax, (beat_id, values) in zip(axes[:, 0], counts.items()):
         beat = beats[beat_id]
-        labels = [f"{_letter(i)}: {_wrap(c.text)}" for i, c in enumerate(beat.choices)]
+        labels = [f"{pathcodes.LETTERS[i]}: {_wrap(c.text)}" for i, c in enumerate(beat.choices)]
         colours = [BAD if total(c) < 0 else GOOD if total(c) > 0 else NEUTRAL for c in beat.choices]
         ax.barh(labels, values, color=colours)
         ax.invert_yaxis()
@@ -281,158 +441,108 @@ def choices_figure(debrief: Debrief):
         ax.tick_params(axis="y", labelsize=8)
         for y, value in enumerate(values):
             ax.text(value + top * 0.01 + 0.05, y, str(value), va="center", fontsize=9)
-        ax.set_title(f"{_beat_name(beat).capitalize()} ({beat.speaker}): {sum(values)} learners",
-                     fontsize=10, loc="left")
-    axes[-1, 0].set_xlabel("learners (green: helpful reply, grey: neutral, red: does harm)")
+        ax.set_title(f"{beat_name(beat).capitalize()} ({beat.speaker}): {sum(values)} learners "
+                     f"({plays[beat_id]} plays with replays)", fontsize=10, loc="left")
+    axes[-1, 0].set_xlabel("learners on their first play (green: helpful reply, grey: neutral, red: does harm)")
     fig.tight_layout()
     return fig
 
 
-def choices_alt(debrief: Debrief) -> str:
+def choices_alt(debrief: RoleplayDebrief) -> str:
     """Alt text of `choices_figure`."""
     beats = debrief.scenario.beats
     parts = []
-    for beat_id, values in choice_counts(debrief).items():
-        if sum(values):
-            choices = ", ".join(
-                f"{_letter(i)} {n}{' (does harm)' if total(beats[beat_id].choices[i]) < 0 else ''}"
-                for i, n in enumerate(values))
-            parts.append(f"{_beat_name(beats[beat_id])}: {choices}")
-    return "Learners per choice at each beat. " + "; ".join(parts) + "."
+    for beat_id, values in shown_beats(debrief).items():
+        choices = ", ".join(
+            f"{pathcodes.LETTERS[i]} {n}{' (does harm)' if total(beats[beat_id].choices[i]) < 0 else ''}"
+            for i, n in enumerate(values))
+        parts.append(f"{beat_name(beats[beat_id])}: {choices}")
+    return "Learners per choice at each beat, first plays. " + "; ".join(parts) + "."
 
 
-def endings_figure(debrief: Debrief):
-    """Learners per ending (coloured by outcome), plus the invalid and missing codes in grey."""
+def endings_figure(debrief: RoleplayDebrief):
+    """Learners per shown ending (first plays), coloured by outcome."""
+    from matplotlib.figure import Figure
+
     endings = debrief.scenario.endings
-    counts = ending_counts(debrief)
+    counts = {e: n for e, n in ending_counts(debrief).items() if shown(n, debrief)}
     labels = [_wrap(f"{endings[e].title} ({endings[e].outcome})", 40) for e in counts]
     values = list(counts.values())
-    colours = [OUTCOME_COLOURS.get(endings[e].outcome, NEUTRAL) for e in counts]
-    for label, value in ((INVALID, debrief.invalid), (NO_CODE, debrief.no_code)):
-        if value:
-            labels.append(f"({label})")
-            values.append(value)
-            colours.append(NEUTRAL)
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(labels) + 1.2), dpi=100)
-    ax.barh(labels, values, color=colours)
+    fig = Figure(figsize=(9, 0.55 * len(labels) + 1.2), dpi=100)
+    ax = fig.subplots()
+    ax.barh(labels, values, color=[OUTCOME_COLOURS.get(endings[e].outcome, NEUTRAL) for e in counts])
     ax.invert_yaxis()
-    top = max(values) if values else 1
+    top = max(values)
     ax.set_xlim(0, top * 1.12 + 0.5)
     ax.xaxis.get_major_locator().set_params(integer=True)
     for y, value in enumerate(values):
         ax.text(value + top * 0.01 + 0.05, y, str(value), va="center", fontsize=9)
-    ax.set_xlabel("learners")
+    ax.set_xlabel("learners on their first play")
     ax.set_title("Endings reached", loc="left")
     fig.tight_layout()
     return fig
 
 
-def endings_alt(debrief: Debrief) -> str:
+def endings_alt(debrief: RoleplayDebrief) -> str:
     """Alt text of `endings_figure`."""
     endings = debrief.scenario.endings
-    parts = [f"{endings[e].title} ({endings[e].outcome}) {n}" for e, n in ending_counts(debrief).items()]
-    parts += [f"{INVALID} {debrief.invalid}", f"{NO_CODE} {debrief.no_code}"]
-    return "Learners per ending: " + ", ".join(parts) + "."
+    parts = [f"{endings[e].title} ({endings[e].outcome}) {n}"
+             for e, n in ending_counts(debrief).items() if shown(n, debrief)]
+    return "Learners per ending, first plays: " + ", ".join(parts) + "."
 
 
 # --- HTML and the app ---------------------------------------------------------------------------
 
-_STYLE = _DASHBOARD_STYLE + """<style>
-.debrief-summary li { margin-bottom: 0.3em; }
-.debrief-spot { border-left: 4px solid #c62828; background: #fdf3f3; padding: 0.3em 0.8em;
-  margin: 0.5em 0; }
-.debrief-expert { border-left: 4px solid #1565c0; background: #f3f7fc; padding: 0.3em 0.8em; }
-</style>"""
-
-
-def _e(text) -> str:
-    return html.escape(str(text))
-
-
-def debrief_html(debrief: Debrief) -> str:
+def debrief_html(debrief: RoleplayDebrief, notes: list[str] = ()) -> str:
     """The debrief of one role-play: summary, charts, the beats to discuss, the expert's view."""
+    html = macros("debrief.html.j2")
     if debrief.scenario is None:
-        return (f'<div class="hr-error" role="status">The role-play of module '
-                f"{_e(debrief.module)} cannot be loaded, so its codes cannot be replayed.</div>")
-    scenario = debrief.scenario
-    lines = "".join(f"<li>{_e(line)}</li>" for line in summary_lines(debrief))
-    parts = [f'<h2>{_e(scenario.title)} <small>({_e(scenario.role)})</small></h2>',
-             f'<ul class="debrief-summary">{lines}</ul>']
-    if not debrief.plays:
-        return "".join(parts)
-    parts.append(image(endings_figure(debrief), endings_alt(debrief), "debrief-endings-chart"))
-    parts.append("<h3>Where the cohort went wrong</h3>")
-    spots = trouble_spots(debrief)
-    if not spots:
-        parts.append("<p>At no beat did most learners take a reply that does harm.</p>")
-    for spot in spots:
-        choice = spot.beat.choices[spot.choice]
-        parts.append(
-            f'<div class="debrief-spot"><p><strong>{_e(_beat_name(spot.beat).capitalize())}</strong>'
-            f" &mdash; {spot.harmful} of the {spot.reached} learners who got there took a reply "
-            "that does harm.</p>"
-            f"<p><em>{_e(spot.beat.speaker)}:</em> {_e(spot.beat.text)}</p>"
-            f"<p>Most chose <strong>{_letter(spot.choice)}: {_e(choice.text)}</strong> "
-            f"({_plural(spot.choice_count, 'learner')}).<br>Feedback: {_e(choice.feedback)}</p>"
-            "<p>For discussion: what made this reply tempting, and what would you say instead?</p>"
-            "</div>")
-    parts.append("<h3>Choices at each beat</h3>")
-    parts.append(image(choices_figure(debrief), choices_alt(debrief), "debrief-choices-chart"))
-    parts.append(f'<h3>What an expert would do</h3><p class="debrief-expert">{_e(scenario.expert)}</p>')
-    return "".join(parts)
+        return str(html.missing(debrief.scenario_id, debrief.module))
+    beats = debrief.scenario.beats
+    counts = reached(debrief)
+    visible = bool(debrief.first) and shown(debrief.learners, debrief)
+    charts = {}
+    if visible and any(shown(n, debrief) for n in ending_counts(debrief).values()):
+        charts["endings"] = (_png(endings_figure(debrief)), endings_alt(debrief))
+    if visible and shown_beats(debrief):
+        charts["choices"] = (_png(choices_figure(debrief)), choices_alt(debrief))
+    hidden = [beat_name(beats[b]) for b, n in counts.items() if visible and 0 < n < debrief.min_group]
+    spots = [{"spot": s, "name": beat_name(s.beat).capitalize(), "letter": pathcodes.LETTERS[s.choice],
+              "choice": s.beat.choices[s.choice]} for s in trouble_spots(debrief)] if visible else []
+    return str(html.page(debrief, summary_lines(debrief), notes, charts, spots, hidden,
+                         hidden_text(debrief), visible))
 
 
-def collect(folder: str | Path) -> list[Debrief]:
-    """The debrief of every role-play module of a cohort, in module order."""
-    debriefs = []
-    for module, (scenario_id, placeholder) in roleplay_modules(folder).items():
-        try:
-            scenario = load_by_id(scenario_id)
-        except ScenarioError:
-            scenario = None
-        debriefs.append(analyse(module, scenario, submitted_codes(folder, module), placeholder))
-    return debriefs
+class TrainerDebrief(CohortApp):
+    """Cohort and role-play pickers and Refresh over the debrief of the chosen role-play."""
+
+    css_files = ("dashboard.css", "debrief.css")
+    css_classes = ("hr-dashboard", "debrief")
+    errors = (PolicyError, evidence.EvidenceError)
+
+    def make_filters(self) -> list[widgets.Dropdown]:
+        self.roleplay = widgets.Dropdown(description="Role-play", style=PICKER_STYLE,
+                                         layout=widgets.Layout(width="36em", margin="2px 0 2px 2em"))
+        return [self.roleplay]
+
+    def load(self, folder: Path) -> tuple[list[RoleplayDebrief], list[str]]:
+        return collect(folder)
+
+    def filter_options(self, data) -> list[list]:
+        debriefs, _ = data
+        options = [(f"{d.module + ': ' if d.module else ''}{title(d)} ({_plural(d.learners, 'learner')})",
+                    d.scenario_id) for d in debriefs]
+        return [options or [("No role-play played or graded in this cohort yet", "")]]
+
+    def draw(self, folder: Path, data) -> str:
+        debriefs, notes = data
+        chosen = next((d for d in debriefs if d.scenario_id == self.roleplay.value), None)
+        if chosen is None:
+            return str(macros("debrief.html.j2").nothing(notes))
+        return debrief_html(chosen, notes)
 
 
-def debrief_app(initial: str | None = None, root: str | Path | None = None):
-    """Cohort and role-play pickers over the debrief of the chosen role-play."""
-    import ipywidgets as widgets
-
-    # With the dashboard's styles ("hr-dashboard") and its own.
-    root, app, cohort_picker = cohort_frame(root, initial, _STYLE, ("hr-dashboard", "debrief"))
-    if cohort_picker is None:
-        return app
-    style = PICKER_STYLE
-    play_picker = widgets.Dropdown(description="Role-play", style=style,
-                                   layout=widgets.Layout(width="36em", margin="2px 0 2px 2em"))
-    body = widgets.HTML()
-    state: dict = {"debriefs": {}, "switching": False}
-
-    def show_play(_=None):
-        if state["switching"]:
-            return
-        debrief = state["debriefs"].get(play_picker.value)
-        body.value = debrief_html(debrief) if debrief else (
-            '<p class="hr-note">No role-play module in this cohort.</p>')
-
-    def show_cohort(_=None):
-        try:
-            debriefs, error = collect(root / cohort_picker.value), None
-        except Exception as problem:  # never a traceback in front of a group
-            debriefs, error = [], problem
-        state["debriefs"] = {d.module: d for d in debriefs}
-        options = [(f"{d.module}: {d.scenario.title if d.scenario else 'role-play missing'} "
-                    f"({_plural(d.learners, 'learner')})", d.module) for d in debriefs]
-        state["switching"] = True
-        try:
-            play_picker.options = options
-            play_picker.value = options[0][1] if options else None
-        finally:
-            state["switching"] = False
-        if error is None:
-            show_play()
-        else:
-            body.value = (f'<div class="hr-error" role="status">Cannot read cohort '
-                          f"{_e(cohort_picker.value)}: {_e(error)}</div>")
-
-    return assemble(app, cohort_picker, show_cohort, play_picker, show_play, body)
+def debrief_app(initial: str | None = None, root: str | Path | None = None) -> TrainerDebrief:
+    """The trainer debrief (cohorts under ``root``, default the course's), opened on ``initial``
+    or the page's ``?cohort=``."""
+    return TrainerDebrief(root, initial)
