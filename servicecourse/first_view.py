@@ -12,7 +12,7 @@ live widgets (whose kernel runs the reference engine from there on), then the fi
 from __future__ import annotations
 
 from servicecourse.scenario import Scenario
-from servicecourse.static import script_json
+from servicecourse.templating import macros
 
 MARKER = "course-first-view"  # the class the course template looks for in an output's HTML
 
@@ -33,5 +33,4 @@ def first_view_html(options: list[tuple[str, str]], scenarios: dict[str, Scenari
     data = {"parameter": parameter, "initial": initial,
             "options": [[label, scenario_id] for label, scenario_id in options],
             "scenarios": {scenario_id: opening_data(scenarios[scenario_id]) for _, scenario_id in options}}
-    return (f'<div class="{MARKER}"><script type="application/json" class="{MARKER}-data">'
-            f"{script_json(data)}</script></div>")
+    return str(macros("app/roleplay.html.j2").first_view(MARKER, data))

@@ -57,3 +57,23 @@ def test_the_course_template_drops_voila_s_cdn_style_sheets():
     links = [line.strip() for line in lab.read_text().splitlines()
              if "<link" in line and "https://" in line]
     assert links and all(f"replace('{link}', '')" in ours for link in links)
+
+
+class _Handler:
+    """What visitor_name reads of a Voila page handler."""
+
+    def __init__(self, provider, user):
+        self.identity_provider, self.current_user = provider, user
+
+
+def test_the_visitor_is_the_hub_user_behind_the_hub_and_the_os_account_without_it():
+    import getpass
+    from types import SimpleNamespace
+
+    from servicecourse.voila_server import visitor_name
+
+    hub = SimpleNamespace(hub_auth=object())
+    assert visitor_name(_Handler(hub, SimpleNamespace(username="amara"))) == "amara"
+    assert visitor_name(_Handler(hub, None)) is None
+    local = SimpleNamespace()  # Voila's own provider: anonymous users with made-up names
+    assert visitor_name(_Handler(local, SimpleNamespace(username="anonymous-Io"))) == getpass.getuser()

@@ -131,7 +131,7 @@
     return (negative ? "-" : "+") + (tenths / 10).toFixed(1);
   }
 
-  /** "Spirit of service +2, Respectful communication -1", as widget.py's _score_text. */
+  /** "Spirit of service +2, Respectful communication -1", as widget.py's score_text. */
   function scoreText(scenario, score) {
     var parts = [];
     scenario.dimensions.forEach(function (d) {
