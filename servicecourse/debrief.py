@@ -29,6 +29,7 @@ import statistics
 import textwrap
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,12 +67,16 @@ def path_code_in(source: str) -> str | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source
-    value = None
+    value: ast.expr | None = None
     for node in tree.body:
-        targets = (node.targets if isinstance(node, ast.Assign)
-                   else [node.target] if isinstance(node, ast.AnnAssign) and node.value else [])
+        if isinstance(node, ast.Assign):
+            targets, assigned = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value:
+            targets, assigned = [node.target], node.value
+        else:
+            continue
         if any(isinstance(t, ast.Name) and t.id == VARIABLE for t in targets):
-            value = node.value
+            value = assigned
     if value is None:
         return None
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
@@ -191,6 +196,13 @@ class RoleplayDebrief:
         """Learners with a first play that fits the role-play."""
         return len(self.first)
 
+    @property
+    def known(self) -> Scenario:
+        """The scenario, for statistics that need it (only asked of a debrief that has one)."""
+        if self.scenario is None:
+            raise ValueError(f"the role-play {self.scenario_id} cannot be loaded")
+        return self.scenario
+
 
 def analyse(scenario_id: str, scenario: Scenario | None, records: list[evidence.Attempt],
             min_group: int = DEFAULT_MIN_GROUP, module: str | None = None) -> RoleplayDebrief:
@@ -232,7 +244,7 @@ def _counts(plays: list[Roleplay], scenario: Scenario) -> dict[str, list[int]]:
 
 def choice_counts(debrief: RoleplayDebrief) -> dict[str, list[int]]:
     """For every beat (scenario order), how many learners took each choice on their first play."""
-    return _counts(debrief.first, debrief.scenario)
+    return _counts(debrief.first, debrief.known)
 
 
 def reached(debrief: RoleplayDebrief) -> dict[str, int]:
@@ -242,13 +254,13 @@ def reached(debrief: RoleplayDebrief) -> dict[str, int]:
 
 def attempt_counts(debrief: RoleplayDebrief) -> dict[str, int]:
     """For every beat, how many complete plays passed through it, replays included."""
-    return {beat_id: sum(counts) for beat_id, counts in _counts(debrief.plays, debrief.scenario).items()}
+    return {beat_id: sum(counts) for beat_id, counts in _counts(debrief.plays, debrief.known).items()}
 
 
 def ending_counts(debrief: RoleplayDebrief) -> dict[str, int]:
     """For every ending (scenario order), how many learners reached it on their first play."""
-    hits = Counter(play.ending.id for play in debrief.first)
-    return {ending_id: hits[ending_id] for ending_id in debrief.scenario.endings}
+    hits = Counter(play.ending.id for play in debrief.first if play.ending)
+    return {ending_id: hits[ending_id] for ending_id in debrief.known.endings}
 
 
 def shown(count: int, debrief: RoleplayDebrief) -> bool:
@@ -272,13 +284,13 @@ def trouble_spots(debrief: RoleplayDebrief) -> list[TroubleSpot]:
     harmful reply; most learners gone wrong first, then in scenario order."""
     spots = []
     for beat_id, counts in choice_counts(debrief).items():
-        beat = debrief.scenario.beats[beat_id]
+        beat = debrief.known.beats[beat_id]
         count = sum(counts)
         harmful = {i: n for i, n in enumerate(counts) if total(beat.choices[i]) < 0}
         if shown(count, debrief) and 2 * sum(harmful.values()) > count:
             worst = max(harmful, key=lambda i: (harmful[i], -i))
             spots.append(TroubleSpot(beat, count, sum(harmful.values()), worst, harmful[worst]))
-    order = list(debrief.scenario.beats)
+    order = list(debrief.known.beats)
     return sorted(spots, key=lambda s: (-s.harmful, order.index(s.beat.id)))
 
 
@@ -295,10 +307,10 @@ def attempts_text(attempts: list[int]) -> str:
     """"4 learners played it once, 2 twice, 1 three times or more"."""
     if not attempts:
         return "No complete play recorded yet."
-    once, twice, more = (sum(1 for n in attempts if n == 1), sum(1 for n in attempts if n == 2),
-                         sum(1 for n in attempts if n >= 3))
-    parts = [f"{n} {label}" for n, label in ((once, "once"), (twice, "twice"), (more, "three times or more")) if n]
-    return (f"Complete plays per learner: {', '.join(parts)} (median {statistics.median(attempts):g}).")
+    groups = ((sum(1 for n in attempts if n == 1), "once"), (sum(1 for n in attempts if n == 2), "twice"),
+              (sum(1 for n in attempts if n >= 3), "three times or more"))
+    parts = [f"{n} {label}" for n, label in groups if n]
+    return f"Complete plays per learner: {', '.join(parts)} (median {statistics.median(attempts):g})."
 
 
 def summary_lines(debrief: RoleplayDebrief) -> list[str]:
@@ -310,15 +322,15 @@ def summary_lines(debrief: RoleplayDebrief) -> list[str]:
                      "is now (it was changed since) and are left out.")
     lines.append(attempts_text(debrief.attempts))
     if debrief.handed_in is not None:
-        counts = [f"{debrief.handed_in[kind]} {kind}" for kind in HANDED_IN_KINDS if debrief.handed_in[kind]]
+        kinds = [f"{debrief.handed_in[kind]} {kind}" for kind in HANDED_IN_KINDS if debrief.handed_in[kind]]
         lines.append(f"Codes handed in with module {debrief.module}: "
-                     + ("; ".join(counts) if counts else "none yet") + ".")
+                     + ("; ".join(kinds) if kinds else "none yet") + ".")
     if not debrief.first:
         return lines + ["No first play to show yet."]
     if not shown(debrief.learners, debrief):
         return lines + [f"Fewer than {debrief.min_group} learners played it, so no beat is shown "
                         "(no one's path can be read off the counts)."]
-    endings = debrief.scenario.endings
+    endings = debrief.known.endings
     counts = ending_counts(debrief)
     parts = [f"{n} reached \u201c{endings[e].title}\u201d ({endings[e].outcome})"
              for e, n in sorted(counts.items(), key=lambda kv: -kv[1]) if shown(n, debrief)]
@@ -422,35 +434,37 @@ def shown_beats(debrief: RoleplayDebrief) -> dict[str, list[int]]:
 def choices_figure(debrief: RoleplayDebrief):
     """One horizontal bar chart per shown beat: learners per choice, red if the reply does harm."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     counts = shown_beats(debrief)
-    beats = debrief.scenario.beats
+    beats = debrief.known.beats
     plays = attempt_counts(debrief)
     heights = [0.62 * len(beats[b].choices) + 0.9 for b in counts]
     fig = Figure(figsize=(9, sum(heights) + 0.4), dpi=100)
     axes = fig.subplots(len(counts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
     top = max(max(c) for c in counts.values())
-    for ax, (beat_id, values) in zip(axes[:, 0], counts.items()):
+    for ax, (beat_id, values) in zip(axes[:, 0], counts.items(), strict=True):
         beat = beats[beat_id]
         labels = [f"{pathcodes.LETTERS[i]}: {_wrap(c.text)}" for i, c in enumerate(beat.choices)]
         colours = [BAD if total(c) < 0 else GOOD if total(c) > 0 else NEUTRAL for c in beat.choices]
         ax.barh(labels, values, color=colours)
         ax.invert_yaxis()
         ax.set_xlim(0, top * 1.12 + 0.5)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="y", labelsize=8)
         for y, value in enumerate(values):
             ax.text(value + top * 0.01 + 0.05, y, str(value), va="center", fontsize=9)
         ax.set_title(f"{beat_name(beat).capitalize()} ({beat.speaker}): {sum(values)} learners "
                      f"({plays[beat_id]} plays with replays)", fontsize=10, loc="left")
-    axes[-1, 0].set_xlabel("learners on their first play (green: helpful reply, grey: neutral, red: does harm)")
+    axes[-1, 0].set_xlabel("learners on their first play "
+                           "(green: helpful reply, grey: neutral, red: does harm)")
     fig.tight_layout()
     return fig
 
 
 def choices_alt(debrief: RoleplayDebrief) -> str:
     """Alt text of `choices_figure`."""
-    beats = debrief.scenario.beats
+    beats = debrief.known.beats
     parts = []
     for beat_id, values in shown_beats(debrief).items():
         choices = ", ".join(
@@ -463,8 +477,9 @@ def choices_alt(debrief: RoleplayDebrief) -> str:
 def endings_figure(debrief: RoleplayDebrief):
     """Learners per shown ending (first plays), coloured by outcome."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    endings = debrief.scenario.endings
+    endings = debrief.known.endings
     counts = {e: n for e, n in ending_counts(debrief).items() if shown(n, debrief)}
     labels = [_wrap(f"{endings[e].title} ({endings[e].outcome})", 40) for e in counts]
     values = list(counts.values())
@@ -474,7 +489,7 @@ def endings_figure(debrief: RoleplayDebrief):
     ax.invert_yaxis()
     top = max(values)
     ax.set_xlim(0, top * 1.12 + 0.5)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for y, value in enumerate(values):
         ax.text(value + top * 0.01 + 0.05, y, str(value), va="center", fontsize=9)
     ax.set_xlabel("learners on their first play")
@@ -485,7 +500,7 @@ def endings_figure(debrief: RoleplayDebrief):
 
 def endings_alt(debrief: RoleplayDebrief) -> str:
     """Alt text of `endings_figure`."""
-    endings = debrief.scenario.endings
+    endings = debrief.known.endings
     parts = [f"{endings[e].title} ({endings[e].outcome}) {n}"
              for e, n in ending_counts(debrief).items() if shown(n, debrief)]
     return "Learners per ending, first plays: " + ", ".join(parts) + "."
@@ -493,12 +508,12 @@ def endings_alt(debrief: RoleplayDebrief) -> str:
 
 # --- HTML and the app ---------------------------------------------------------------------------
 
-def debrief_html(debrief: RoleplayDebrief, notes: list[str] = ()) -> str:
+def debrief_html(debrief: RoleplayDebrief, notes: Sequence[str] = ()) -> str:
     """The debrief of one role-play: summary, charts, the beats to discuss, the expert's view."""
     html = macros("debrief.html.j2")
     if debrief.scenario is None:
         return str(html.missing(debrief.scenario_id, debrief.module))
-    beats = debrief.scenario.beats
+    beats = debrief.known.beats
     counts = reached(debrief)
     visible = bool(debrief.first) and shown(debrief.learners, debrief)
     charts = {}

@@ -74,9 +74,9 @@ class Roleplay:
 
     def choose(self, index: int) -> Choice:
         """Take choice ``index`` (0-based) at the current beat and return it."""
-        if self.finished:
-            raise ValueError("the conversation has ended; restart to play again")
         beat = self.beat
+        if beat is None:
+            raise ValueError("the conversation has ended; restart to play again")
         if not 0 <= index < len(beat.choices):
             raise ValueError(f"beat '{beat.id}' has {len(beat.choices)} choices, not {index + 1}")
         self.history.append(Step(beat, index))

@@ -222,7 +222,7 @@ def record_play(learner: str | None, scenario_id: str, letters: str,
     """Record a complete play of ``learner`` in each cohort whose roster lists them; one outcome
     per cohort, or a single practice outcome when the learner is unknown or on no roster."""
     cohorts = learner_cohorts(learner, root) if learner else []
-    if not cohorts:
+    if not learner or not cohorts:
         return [practice_outcome(scenario_id, letters)]
     outcomes = []
     for folder in cohorts:

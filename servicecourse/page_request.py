@@ -92,7 +92,8 @@ def _known() -> None:
 def requested(name: str) -> str | None:
     """The query parameter ``name`` of the page, if any (waits for the request if need be)."""
     _known()
-    return (parse_qs(os.environ.get("QUERY_STRING", "")).get(name) or [None])[0]
+    values = parse_qs(os.environ.get("QUERY_STRING", "")).get(name)
+    return values[0] if values else None
 
 
 def visitor() -> str | None:

@@ -41,6 +41,7 @@ def vector(scenario: Scenario, choices: list[int]) -> dict:
     play = Roleplay(scenario)
     visited, short = [], []
     for index in choices:
+        assert play.beat is not None, "a path goes on after its ending"
         visited.append(play.beat.id)
         short.append(first_sentence(play.choose(index).feedback))
     return {

@@ -67,8 +67,8 @@ def share_compiled_templates(cache: jinja2.BytecodeCache | None = None) -> jinja
         environment.bytecode_cache = cache
         return environment
 
-    create_with_cache.__wrapped__ = create
-    TemplateExporter._create_environment = create_with_cache
+    create_with_cache.__wrapped__ = create  # type: ignore[attr-defined]  # marks the patch
+    TemplateExporter._create_environment = create_with_cache  # type: ignore[method-assign]  # the patch
     return cache
 
 
@@ -98,8 +98,8 @@ def prepare_pages() -> None:
         if name:
             self.request.headers[VISITOR_HEADER] = name
 
-    prepare_page.__wrapped__ = prepare
-    VoilaHandler.prepare = prepare_page
+    prepare_page.__wrapped__ = prepare  # type: ignore[attr-defined]  # marks the patch
+    VoilaHandler.prepare = prepare_page  # type: ignore[method-assign]  # the patch
 
 
 def main(argv: list[str]) -> None:

@@ -310,6 +310,8 @@ def test_a_roleplay_plays_from_the_files_alone_with_no_server(built_site, chromi
     page.close()
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_search_finds_a_chapter_by_a_word_it_teaches(site_url, chromium):
     page = chromium.new_page()
     watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS)
