@@ -67,3 +67,72 @@ def solution_lines(notebook_path: str | Path, min_length: int = 12) -> set[str]:
             else:
                 public.add(line.strip())
     return {line for line in secret - public if len(line) >= min_length}
+
+
+def roleplay_items(source_notebook) -> dict[str, str]:
+    """The answer cells that take a role-play code, with their role-play: {grade id: scenario id}.
+
+    Read from the module's test cells: a call ``roleplay_points(<answer name>, "<scenario>", ...)``.
+    """
+    import ast
+
+    from servicecourse.grading.answers import answer_names
+    from servicecourse.grading.cells import grade_id, is_answer, strip_markers
+
+    cells = nbformat.read(source_notebook, as_version=4).cells
+    by_name = {name: grade_id(c) for c in cells if is_answer(c) and c.cell_type == "code"
+               for name in answer_names(c.source)}
+    items = {}
+    for cell in cells:
+        if cell.cell_type != "code" or is_answer(cell):
+            continue
+        try:
+            tree = ast.parse(strip_markers(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "roleplay_points"
+                    and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)
+                    and isinstance(node.args[1], ast.Constant) and node.args[0].id in by_name):
+                items[by_name[node.args[0].id]] = node.args[1].value
+    return items
+
+
+def path_to(scenario_id: str, outcome: str = "good") -> str:
+    """The letters of the shortest play of a role-play that ends with ``outcome``."""
+    from collections import deque
+
+    from servicecourse.engine import LETTERS
+    from servicecourse.scenario import load_by_id
+
+    scenario = load_by_id(scenario_id)
+    queue = deque([(scenario.start, "")])
+    seen = set()
+    while queue:
+        node, letters = queue.popleft()
+        if node in scenario.endings:
+            if scenario.endings[node].outcome == outcome:
+                return letters
+            continue
+        if (node, len(letters)) in seen:
+            continue
+        seen.add((node, len(letters)))
+        for index, choice in enumerate(scenario.beats[node].choices):
+            queue.append((choice.next, letters + LETTERS[index]))
+    raise ValueError(f"role-play '{scenario_id}' has no {outcome} ending")
+
+
+def honest_answers(folder: str | Path, module: str, learner: str) -> dict[str, str]:
+    """What a learner who knows the answers hands in: the instructor's solutions, with each
+    role-play item answered by a code the course app signed for this learner's first play."""
+    from servicecourse import evidence, pathcodes
+
+    folder = Path(folder)
+    source = next((folder / "source" / module).glob("*.ipynb"))
+    answers = solution_answers(source)
+    key = evidence.roleplay_key(folder)
+    for cell_id, scenario_id in roleplay_items(source).items():
+        name = answers[cell_id].split("=", 1)[0].strip()
+        code = pathcodes.sign(key, learner, scenario_id, path_to(scenario_id), 1)
+        answers[cell_id] = f'{name} = "{code}"'
+    return answers
