@@ -41,8 +41,9 @@ def test_the_blank_release_gets_zero(graded_cohort, module):
 
 def test_wrong_answers_lose_exactly_their_points(graded_cohort):
     grades = _grades(graded_cohort, "serve", "wrong")
-    assert grades == {"classify_statements_correct": 0, "best_reply_correct": 0,
-                      "beyond_the_fix_correct": 2, "roleplay_path_good_ending": 0}
+    assert grades == {"classify_statements_correct": 2.5, "spirit_sign_correct": 0,
+                      "best_reply_correct": 1.0, "beyond_the_fix_correct": 1.0,
+                      "roleplay_path_good_ending": 0}
 
 
 @pytest.mark.parametrize("module", modules())
