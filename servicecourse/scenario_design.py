@@ -7,6 +7,7 @@ These are warnings, not errors: `course check` prints them and still succeeds, u
   the *best* choices of a beat are those with the highest total; the others are *alternatives*.
   A choice is *mixed* when it scores above 0 on one dimension and below 0 on another.
 - Length counts words; the *longest* choice has the most words (a tie goes to the one with more
+  characters, then to the first), the *shortest* the fewest (a tie goes to the one with fewer
   characters, then to the first). The *politest* has the most polite markers, counted in its
   text without regard to case as words or word beginnings: please, sorry, thank (thanks...),
   apolog (apologise...), appreciate, happy to, glad to, understand (understandable...), of
@@ -14,7 +15,8 @@ These are warnings, not errors: `course check` prints them and still succeeds, u
 
 Warnings:
 
-1. best-longest: the longest choice is a best one in more than half of the decision beats.
+1. best-longest: the longest choice is a best one in more than half of the decision beats;
+   best-shortest: the same for the shortest choice (the reverse cue).
 2. best-position: there are two decision beats or more and in every one a best choice stands in
    the same position (the first, the second..., or the last).
 3. no-tempting: a beat where no alternative is tempting, i.e. not one alternative has a total
@@ -95,6 +97,12 @@ def longest(beat: Beat) -> int:
     return _longest_of(beat, range(len(beat.choices)))
 
 
+def shortest(beat: Beat) -> int:
+    """The position of the shortest choice (fewest words, then fewest characters, then first)."""
+    return min(range(len(beat.choices)),
+               key=lambda i: (words(beat.choices[i].text), len(beat.choices[i].text), i))
+
+
 def politest(beat: Beat) -> int:
     """The position of the choice with the most polite markers (a tie goes to the longest)."""
     most = max(polite_markers(c.text) for c in beat.choices)
@@ -157,12 +165,14 @@ def design_warnings(scenario: Scenario) -> list[DesignWarning]:
     decisions = [b for b in scenario.beats.values() if len(b.choices) >= 2]
     first_line = min((b.line for b in decisions), default=1)
 
-    longest_best = [b for b in decisions if longest(b) in best(b)]
-    if decisions and len(longest_best) > len(decisions) / 2:
-        found.append(DesignWarning(
-            "best-longest", longest_best[0].line,
-            f"the best choice is also the longest in {len(longest_best)} of {len(decisions)} "
-            f"beats ({_names(longest_best)}): picking the longest reply wins"))
+    for rule, pick in (("best-longest", longest), ("best-shortest", shortest)):
+        cued = [b for b in decisions if pick(b) in best(b)]
+        if decisions and len(cued) > len(decisions) / 2:
+            length = rule.removeprefix("best-")
+            found.append(DesignWarning(
+                rule, cued[0].line,
+                f"the best choice is also the {length} in {len(cued)} of {len(decisions)} "
+                f"beats ({_names(cued)}): picking the {length} reply wins"))
 
     if len(decisions) >= 2:
         width = min(len(b.choices) for b in decisions)

@@ -12,7 +12,7 @@ from servicecourse.cli import main
 from servicecourse.paths import SCENARIOS
 from servicecourse.scenario import ScenarioError, load_all, load_scenario
 from servicecourse.scenario_design import (STRATEGIES, best, design_warnings, longest, play,
-                                           polite_markers, politest)
+                                           polite_markers, politest, shortest)
 
 BAD = Path(__file__).parent / "data" / "bad_scenarios"
 
@@ -31,20 +31,22 @@ def _clean() -> dict:
 
     A spine s0..s3 leads to the good ending; at every spine beat one tempting, mixed choice
     leaves the spine for good. Off the spine, x3 > x2/y2 > x1/y1 lead to the mixed or poor
-    ending, every path taking four choices. The best choice is never the longest (the wrong
-    one has more characters), never the politest, and stands first or second in turn.
+    ending, every path taking four choices. The best choice is the longest in four beats, the
+    shortest in four and in the middle in one; at the first beat it is neither the longest nor
+    the politest, and its position changes from beat to beat.
     """
     beats = {
         "s0": [_choice("Please wait while I check it", MIXED, "x3"),
                _choice("Let me look at it now", RIGHT, "s1")],
-        "s1": [_choice("I will fix it for you", RIGHT, "s2"),
+        "s1": [_choice("I will fix that for you today", RIGHT, "s2"),
                _choice("Sorry, that is not my team", MIXED, "x2")],
         "s2": [_choice("Thank you, it is logged here", MIXED, "x1"),
-               _choice("Here is your new reference", RIGHT, "s3")],
+               _choice("Here is your new reference now", RIGHT, "s3"),
+               _choice("Thanks, your case is now logged for review", MIXED, "x1")],
         "s3": [_choice("What would have helped today?", RIGHT, "good"),
                _choice("Sorry again, have a good day", MIXED, "poor")],
         "x3": [_choice("I do understand, it is slow", MIXED, "y2"),
-               _choice("You are right, I will act", RIGHT, "x2")],
+               _choice("You are right, and I will act", RIGHT, "x2")],
         "x2": [_choice("I can refund it myself now", RIGHT, "x1"),
                _choice("Please call billing tomorrow", MIXED, "y1")],
         "y2": [_choice("Thanks, I will pass it along", MIXED, "y1"),
@@ -93,6 +95,17 @@ def test_a_best_choice_that_is_longest_in_most_beats_is_flagged(tmp_path):
     assert "best-longest" in _rules(tmp_path, data)
 
 
+def test_a_best_choice_that_is_shortest_in_most_beats_is_flagged(tmp_path):
+    """Is the reverse cue, 'the best reply is the shortest' in more than half of the beats, reported?"""
+    data = _clean()
+    for beat in data["beats"].values():
+        for choice in beat["choices"]:
+            if choice["score"] != RIGHT:
+                choice["text"] += " and that is that"
+    rules = _rules(tmp_path, data)
+    assert "best-shortest" in rules and "best-longest" not in rules
+
+
 def test_a_best_choice_always_in_the_same_position_is_flagged(tmp_path):
     """Is a best reply that always stands last reported, though beats have 2 or 3 choices?"""
     data = _clean()
@@ -107,19 +120,19 @@ def test_a_best_choice_always_in_the_same_position_is_flagged(tmp_path):
 def test_a_beat_without_a_tempting_alternative_is_flagged_at_its_line(tmp_path):
     """Is a beat whose alternatives all score below 0, none mixed, reported at its line?"""
     data = _clean()
-    _choices(data, "s2")[0]["score"] = WRONG
+    _choices(data, "s3")[1]["score"] = WRONG
     scenario = _load(tmp_path, data)
     [warning] = design_warnings(scenario)
-    assert warning.rule == "no-tempting" and warning.line == scenario.beats["s2"].line
-    assert "'s2'" in warning.message
+    assert warning.rule == "no-tempting" and warning.line == scenario.beats["s3"].line
+    assert "'s3'" in warning.message
 
 
 def test_an_alternative_scoring_zero_is_tempting_enough(tmp_path):
     """Is an alternative with a total of 0 and no negative score accepted as tempting?"""
     data = _clean()
-    _choices(data, "s2")[0]["score"] = {"respect": 1, "solutions": 0, "spirit": -1}
+    _choices(data, "s3")[1]["score"] = {"respect": 1, "solutions": 0, "spirit": -1}
     assert "no-tempting" not in _rules(tmp_path, data)
-    _choices(data, "s2")[0]["score"] = {}
+    _choices(data, "s3")[1]["score"] = {}
     assert "no-tempting" not in _rules(tmp_path, data)
 
 
@@ -138,14 +151,16 @@ def test_a_blind_strategy_that_reaches_the_good_ending_is_flagged(tmp_path, stra
     """Does always picking the longest / first / last / politest reply that wins get reported?"""
     data = _clean()
     for beat in ("s0", "s1", "s2", "s3"):
-        right, wrong = sorted(_choices(data, beat), key=lambda c: c["score"] != RIGHT)
+        right, *wrong = sorted(_choices(data, beat), key=lambda c: c["score"] != RIGHT)
         if strategy == "longest":
-            right["text"] = wrong["text"] + "!"
+            right["text"] = " ".join(c["text"] for c in wrong) + " now"
         elif strategy == "politest":
             right["text"] = "Please, " + right["text"]
-            wrong["text"] = wrong["text"].replace("Please", "Now").replace("Sorry", "No")
+            for choice in wrong:
+                choice["text"] = choice["text"].replace("Please", "Now").replace("Sorry", "No")
+                choice["text"] = choice["text"].replace("Thank you", "Yes").replace("Thanks", "Yes")
         else:
-            ordered = [right, wrong] if strategy == "first" else [wrong, right]
+            ordered = [right, *wrong] if strategy == "first" else [*wrong, right]
             _choices(data, beat)[:] = ordered
     scenario = _load(tmp_path, data)
     found = [w for w in design_warnings(scenario) if w.rule == "blind-strategy"]
@@ -209,7 +224,7 @@ def test_the_blind_strategies_pick_as_documented(tmp_path):
                                _choice("one two thre", MIXED, "x3"),
                                _choice("one two threes", MIXED, "x3")]
     beat = _load(tmp_path, data).beats["s0"]
-    assert longest(beat) == 2 and best(beat) == {0}
+    assert longest(beat) == 2 and shortest(beat) == 1 and best(beat) == {0}
     assert polite_markers("Thanks, I understand. Sorry! PLEASE, I'm happy to help") == 5
     data = copy.deepcopy(data)
     _choices(data, "s0")[:] = [_choice("Sorry, thank you", RIGHT, "s1"),
@@ -249,7 +264,7 @@ def test_check_help_states_the_rules(capsys):
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     text = capsys.readouterr().out
-    for rule in ("--strict", "best-longest", "best-position", "no-tempting", "few-mixed",
+    for rule in ("--strict", "best-longest", "best-shortest", "best-position", "no-tempting", "few-mixed",
                  "blind-strategy", "no-consequence", "uneven-length", "too-short", "outcomes",
                  "please, sorry, thank"):
         assert rule in text
