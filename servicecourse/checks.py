@@ -25,7 +25,8 @@ import functools
 import re
 from collections.abc import Iterable
 
-from servicecourse.engine import LETTERS, Roleplay
+from servicecourse import pathcodes
+from servicecourse.engine import play_letters
 from servicecourse.scenario import ScenarioError, load_by_id
 
 # What a learner's answer holds before they answer (the release's placeholders).
@@ -273,25 +274,16 @@ def _replayed(code, scenario_id: str, name: str = "path_code"):
     if len(code) > 200:
         raise NotYet(f"this is far longer than a path code: paste only the code the course app "
                      f"shows at the end of '{scenario.title}', like \"{scenario_id}/ABCA/1-K3QZ7M2XPA\".")
-    from servicecourse import pathcodes
-
     try:
         parsed = pathcodes.parse(code.strip(), scenario_id)
     except pathcodes.PathCodeError as error:
         raise NotYet(f"this is not a path code of '{scenario.title}' yet: {str(error)[:300]}") from None
-    play = Roleplay(scenario)
-    for letter in parsed.letters:
-        if play.finished or letter not in LETTERS:
-            break
-        try:
-            play.choose(LETTERS.index(letter))
-        except ValueError:
-            break
-    else:
-        if play.finished:
-            return parsed, play.ending, scenario.title
-    raise NotYet(f"the code does not describe a complete play of '{scenario.title}': copy it "
-                 f"exactly as the course app shows it at the end.")
+    try:
+        play = play_letters(scenario, parsed.letters)
+    except pathcodes.PathCodeError as error:
+        raise NotYet(f"the code does not describe a complete play of '{scenario.title}' ({error}); "
+                     f"copy it exactly as the course app shows it at the end.") from None
+    return parsed, play.ending, scenario.title
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,8 +386,6 @@ def roleplay_points(code, scenario_id: str, points: float) -> float:
     (attempt 1); otherwise it earns 0 and a "Not yet" sentence says why (printed, not raised).
     """
     try:
-        from servicecourse import pathcodes
-
         parsed, ending, title = _replayed(code, scenario_id)
         grader = pathcodes.current_grader()
         if grader is not None:

@@ -9,10 +9,22 @@ import nbformat
 import pytest
 
 from servicecourse import checks
-from servicecourse.checks import (NotYet, Unreadable, check_letters, check_mapping, check_one_of,
-                                  check_order, check_path_code, check_text, roleplay_points,
-                                  score_choice, score_letters, score_mapping, score_order,
-                                  score_text)
+from servicecourse.checks import (
+    NotYet,
+    Unreadable,
+    check_letters,
+    check_mapping,
+    check_one_of,
+    check_order,
+    check_path_code,
+    check_text,
+    roleplay_points,
+    score_choice,
+    score_letters,
+    score_mapping,
+    score_order,
+    score_text,
+)
 
 
 class EqualsAnything(str):
@@ -132,7 +144,8 @@ def test_text_check_and_score(capsys):
 def test_one_of_says_what_to_type(capsys):
     check_one_of(" C ", "ABCD", "best_reply")
     assert "OK: best_reply is one of the options" in _said(capsys)
-    with pytest.raises(NotYet, match='replace the \\? with one of "A", "B", "C" or "D", keeping the quotes, like best_reply = "A"'):
+    with pytest.raises(NotYet, match='replace the \\? with one of "A", "B", "C" or "D", keeping '
+                                     'the quotes, like best_reply = "A"'):
         check_one_of("?", "ABCD", "best_reply")
     with pytest.raises(NotYet, match='write it exactly as the option is written: best_reply = "B"'):
         check_one_of("b", "ABCD", "best_reply")
@@ -261,7 +274,8 @@ def test_answers_that_are_not_python_get_a_sentence_in_a_real_kernel():
     errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
     expected = {2: "line 1: a quote is missing", 3: "the answer cell of best_reply is not readable yet",
                 4: "a square bracket [ is opened but never closed", 5: "curly quotes",
-                6: 'Python does not know the word B. If it is part of your answer, put the answer between quotes, like "B"',
+                6: "Python does not know the word B. If it is part of your answer, put the answer "
+                   'between quotes, like "B"',
                 7: "a comma is missing between two answers"}
     for index, words in expected.items():
         (error,) = errors[index]

@@ -5,8 +5,8 @@ the solutions in real nbgrader, and nothing of the answer key in what learners r
 from __future__ import annotations
 
 import ast
-import json
 import itertools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-
 from conftest import BIN, run
+
 from servicecourse import cohort
 from servicecourse.paths import EXERCISES, SOLUTIONS, modules
 from servicecourse.submissions import answer, solution_answers
@@ -137,7 +137,8 @@ def test_answer_cells_hold_one_literal_and_test_cells_a_check_then_a_score(modul
         assert item.kind in {"score_text", "score_choice", "score_mapping", "score_letters",
                              "score_order", "roleplay_points"}
         assert item.score.args[0].id == item.name
-        assert ast.literal_eval(next(k.value for k in item.score.keywords if k.arg == "points")) == item.points
+        points = next(k.value for k in item.score.keywords if k.arg == "points")
+        assert ast.literal_eval(points) == item.points
     roleplays = [item for item in found if item.kind == "roleplay_points"]
     assert len(roleplays) == (0 if module == "getting-started" else 1)
 
@@ -230,7 +231,8 @@ def test_no_keyed_option_is_the_longest_by_far(item):
 
 def test_the_keyed_letters_are_spread_over_the_positions():
     """Does no single position (A, B, C, D) hold the key of more than a third of the choice items?"""
-    keys = [item.key() for item in ALL_ITEMS if item.kind == "score_choice" and item.module != "getting-started"]
+    keys = [item.key() for item in ALL_ITEMS
+            if item.kind == "score_choice" and item.module != "getting-started"]
     assert len(keys) >= 8
     assert max(keys.count(letter) for letter in "ABCD") <= len(keys) / 3 + 1
 
@@ -344,7 +346,8 @@ def _partial_answers(module: str) -> tuple[dict[str, str], dict[str, float]]:
             value = [key[1], key[0], *key[2:]]
         elif item.kind == "score_choice":
             partial = {k.arg: ast.literal_eval(k.value) for k in item.score.keywords}.get("partial")
-            value = next(iter(partial)) if partial else next(o for o in _allowed_options(item) if o != item.key())
+            wrong = next(o for o in _allowed_options(item) if o != item.key())
+            value = next(iter(partial)) if partial else wrong
         elif item.kind == "roleplay_points":
             from test_checks import _letters_to
 
