@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN
 
@@ -64,7 +65,7 @@ def status_figure(counts: Mapping[str, Counter], title: str, unit: str) -> Figur
         left = [a + b for a, b in zip(left, values)]
     ax.invert_yaxis()  # the first key at the top, as in the tables
     ax.set_xlabel(unit)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(STATUS_COLOURS),
               frameon=False, fontsize=9)
     ax.set_title(title, pad=24)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Mapping
 
 import ipywidgets as widgets
 
@@ -29,8 +29,8 @@ from servicecourse.report import STATUSES, CohortReport, Row
 from servicecourse.roster import header_key
 from servicecourse.templating import macros
 
-__all__ = ["HRDashboard", "dashboard", "cohort_view", "cohorts_root", "list_cohorts",
-           "initial_cohort", "PICKER_STYLE"]
+__all__ = ["PICKER_STYLE", "HRDashboard", "cohort_view", "cohorts_root", "dashboard",
+           "initial_cohort", "list_cohorts"]
 
 ALL = ""  # the filters' value for "everyone"
 # Roster columns (as `servicecourse.roster.header_key` folds them) the dashboard filters by.
@@ -143,7 +143,7 @@ class HRDashboard(CohortApp):
 
     def filter_options(self, data: CohortReport) -> list[list]:
         column = manager_column(data.columns)
-        self.manager.layout.visibility = "visible" if column else "hidden"
+        self.manager.layout.display = None if column else "none"  # no manager column: no filter
         managers = report.groups(data.rows, column) if column else []
         return [[("All teams", ALL), *((t, t) for t in report.teams(data.rows))],
                 [("All managers", ALL), *((m, m) for m in managers)]]

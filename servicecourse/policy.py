@@ -105,22 +105,21 @@ def parse(data, source: str | Path) -> Policy:
     problems = [f"unknown key {key!r} (the keys are {', '.join(KEYS)})"
                 for key in data if key not in KEYS]
     problems += [f"{key}: missing" for key in KEYS if key not in data]
-    checks = {"pass_mark": check_pass_mark,
-              "debrief_min_group": lambda v: _whole(v, 1, "learners")}
-    values = {}
-    for key, check in checks.items():
-        if key in data:
-            try:
-                values[key] = check(data[key])
-            except ValueError as error:
-                problems.append(f"{key}: {error}")
-    if "modules" in data:
-        values["modules"], module_problems = _due_days(data["modules"])
-        problems += module_problems
-    if problems:
+
+    def checked(key: str, check):
+        try:
+            return check(data[key]) if key in data else None
+        except ValueError as error:
+            problems.append(f"{key}: {error}")
+            return None
+
+    pass_mark = checked("pass_mark", check_pass_mark)
+    group = checked("debrief_min_group", lambda v: _whole(v, 1, "learners"))
+    due_days, module_problems = _due_days(data["modules"]) if "modules" in data else ({}, [])
+    problems += module_problems
+    if problems or pass_mark is None or group is None:
         raise PolicyError(f"{source}: " + "; ".join(problems))
-    return Policy(values["pass_mark"], values["modules"], values["debrief_min_group"],
-                  source=Path(source))
+    return Policy(pass_mark, due_days, group, source=Path(source))
 
 
 def read_policy(path: str | Path) -> Policy:

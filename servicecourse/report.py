@@ -17,6 +17,7 @@ learner's start date plus the module's days in the policy).
 from __future__ import annotations
 
 import json
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from servicecourse import roster
 from servicecourse.charts import figure_png, status_figure
-from servicecourse.policy import Policy, check_pass_mark, cohort_policy
+from servicecourse.policy import Policy, PolicyWarning, check_pass_mark, cohort_policy
 from servicecourse.spreadsheet import csv_text, write_csv
 
 STATUSES = ("not started", "submitted", "needs manual grading", "failed", "passed")
@@ -169,8 +170,8 @@ def _read_roster(folder: Path) -> roster.Roster:
     try:
         return roster.read(path)
     except roster.RosterError as error:  # the grades still count: report them without it
-        return roster.Roster(path, problems=[f"{error} (no team, start date or other column "
-                                             "is shown until it is fixed)"])
+        return roster.Roster(path, problems=[f"{error} (no team, start date or other column is "
+                                             + "shown until it is fixed)"])
 
 
 def cohort_report(folder: str | Path, pass_mark: float | None = None,
@@ -182,10 +183,6 @@ def cohort_report(folder: str | Path, pass_mark: float | None = None,
     (bad ``course.yml``) or `ReportError` (gradebook or grading status unreadable); a bad
     roster is not raised but reported in ``roster_problems``.
     """
-    import warnings
-
-    from servicecourse.policy import PolicyWarning
-
     folder = Path(folder)
     today = today or date.today()
     with warnings.catch_warnings():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import typing
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,9 @@ from datetime import date
 from pathlib import Path
 
 from servicecourse.spreadsheet import read_cell, write_csv
+
+if typing.TYPE_CHECKING:
+    import _csv
 
 ROSTER_NAME = "roster.csv"
 REQUIRED = ("id", "first_name", "last_name", "email")
@@ -145,7 +149,7 @@ def _match_header(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _rows(text: str, delimiter: str) -> csv.reader:
+def _rows(text: str, delimiter: str) -> _csv.Reader:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
 
 
@@ -161,7 +165,7 @@ def _pick_delimiter(text: str) -> str:
         pass  # too little or too regular to tell: the fallback order decides
 
     def score(delimiter: str) -> int:
-        header = next(_rows(text, delimiter), [])
+        header: list[str] = next(_rows(text, delimiter), [])
         return sum(column in _match_header(header) for column in REQUIRED)
 
     return max(candidates, key=score)  # max keeps the first of equal scores
@@ -192,7 +196,7 @@ def _parse_row(values: dict[str, str], extra: dict[str, str], line: int,
     problems = []
     for column in REQUIRED:
         if not values[column]:
-            problems.append(f"line {line}: {LABELS[column]} is empty")
+            problems.append(f"line {line}: '{LABELS[column]}' is empty")
     if values["id"] and not _ID.match(values["id"]):
         problems.append(f"line {line}: id {values['id']!r} may hold only letters, digits, '.', "
                         "'_' and '-', and starts with a letter or digit")
@@ -232,7 +236,7 @@ def read(path: str | Path) -> Roster:
     roster = Roster(path, warnings=[warning] if warning else [])
     rows = _rows(text, _pick_delimiter(text))
     try:
-        header = next(rows, [])
+        header: list[str] = next(rows, [])
         if bad := _bad_character("".join(header)):
             raise RosterError(f"{path}: line 1 (the header) holds a control character ({bad})")
         header = [read_cell(name).strip() for name in header]

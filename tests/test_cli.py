@@ -39,7 +39,7 @@ def test_demo_builds_a_graded_cohort_with_every_status(tmp_path):
     folder = tmp_path / "demo"
     result = run(str(BIN / "course"), "demo", "--folder", str(folder))
     assert "report:" in result.stdout
-    with (folder / "reports" / "completion.csv").open() as handle:
+    with (folder / "reports" / "completion.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     statuses = {(r["learner"], r["module"]): r["status"] for r in rows}
     assert statuses[("amara-okoye", "serve")] == "passed"

@@ -199,14 +199,14 @@ def test_the_report_gives_statuses_due_dates_overdue_and_teams(pipelines, kind):
     import csv
 
     folder = pipelines[kind].folder
-    with (folder / "reports" / "completion.csv").open() as handle:
+    with (folder / "reports" / "completion.csv").open(encoding="utf-8-sig") as handle:
         rows = {(r["learner"], r["module"]): r for r in csv.DictReader(handle)}
     assert all(rows[("amara-okoye", m)]["status"] == "passed" for m in modules())
     grace = rows[("grace-liu", "serve")]
     assert grace["status"] == "failed" and grace["team"] == "IT support"
     assert grace["due"] == "2026-10-25" and grace["overdue"] == "True"
     assert rows[("ben-carter", "capstone")]["overdue"] == "False"  # started three days ago
-    teams = (folder / "reports" / "teams.csv").read_text()
+    teams = (folder / "reports" / "teams.csv").read_text(encoding="utf-8-sig")
     assert teams.splitlines()[0].startswith("team,not started,submitted,needs manual grading,failed,passed,overdue")
     assert "Front desk," in teams and "IT support," in teams
 

@@ -3,7 +3,6 @@ keep older cohorts working?"""
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import pytest

@@ -245,9 +245,8 @@ def test_the_report_command_names_a_bad_policy_and_a_bad_roster(cohort, tmp_path
 def test_an_autograded_cohort_is_read_through_nbgrader(graded_cohort):
     """On a cohort really autograded by nbgrader, are the statuses what the hand-ins earned?"""
     rows = _rows(graded_cohort)
-    instructor, blank = rows[("instructor", "serve")], rows[("blank", "serve")]
-    assert instructor.score == 10 and instructor.max_score == 13
+    instructor, blank, wrong = (rows[(who, "serve")] for who in ("instructor", "blank", "wrong"))
     assert instructor.status == "needs manual grading"  # the reflection waits for the trainer
+    assert 0 < wrong.score < instructor.score < instructor.max_score  # the reflection not yet scored
     assert blank.score == 0 and blank.status == "failed"  # an untouched reflection scores 0 by itself
-    assert rows[("wrong", "serve")].score == 2
-    assert rows[("wrong", "culture")].status == "not started"
+    assert wrong.status == "failed" and rows[("wrong", "culture")].status == "not started"

@@ -127,7 +127,7 @@ def test_every_bad_row_is_named_with_its_line_and_the_good_ones_kept():
         "line 4: email 'not-an-email' is not an email address",
         "line 5: id 'amara-okoye' is already on line 2",
         "line 6: start date '31/10/2026' is not a date like 2026-11-23 (year-month-day)",
-        "line 7: id is empty"]
+        "line 7: 'id' is empty"]
 
 
 @pytest.mark.parametrize("bad, code", [("\x00", "U+0000"), ("\x1b[31m", "U+001B"),
@@ -137,8 +137,8 @@ def test_control_characters_are_refused_with_their_line(tmp_path, bad, code):
     path = _file(tmp_path, HEADER + ANN + f"bob,Bo{bad}b,Baker,bob@example.com,Sales,\n")
     result = read(path)
     assert [l.id for l in result.learners] == ["ann"]
-    assert result.problems == [f"{path}: line 3: the first name holds a control character "
-                               f"({code}); the row is left out"]
+    assert result.problems == [(f"{path}: line 3: the first name holds a control character "
+                                f"({code}); the row is left out")]
 
 
 def test_a_quoted_value_over_two_lines_keeps_the_line_numbers_right(tmp_path):
