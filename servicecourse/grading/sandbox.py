@@ -50,6 +50,10 @@ HOME = "/home/learner"  # the kernel's home and working folder, inside the sandb
 UID_BASE = 1_900_000_000  # user ids of sandboxed kernels (as root): far above any account's
 SLOTS = 256  # kernels that may run at once, each with a user id of its own
 MIB = 1024 * 1024
+# This Python's venv and interpreter, as paths the sandbox can bind (a venv's python is a link
+# into its base install, so neither is resolved; `..` in how Python was started is collapsed).
+PREFIX = Path(os.path.normpath(sys.prefix))
+PYTHON = os.path.normpath(os.path.abspath(sys.executable))
 
 
 class SandboxUnavailable(RuntimeError):
@@ -83,8 +87,8 @@ def readonly_paths() -> list[Path]:
     from servicecourse.paths import REPO, SCENARIOS
 
     package = Path(__file__).resolve().parent.parent
-    paths = [Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(sys.prefix).resolve(),
-             package, SCENARIOS, REPO / "course.yml"]
+    paths = [Path(sys.base_prefix).resolve(), PREFIX, PREFIX.resolve(), package, SCENARIOS,
+             REPO / "course.yml"]
     kept: list[Path] = []
     for path in paths:
         if path.exists() and path not in kept and not any(path.is_relative_to(k) for k in kept):
@@ -127,7 +131,7 @@ def command(kernel: list[str], sockets: Path, data_files: list[Path], limits: Li
     for path in data_files:
         view += ["--ro-bind", str(path), f"{HOME}/{path.name}"]
     view += _parents(sockets) + ["--bind", str(sockets), str(sockets), "--chdir", HOME]
-    environment = {"HOME": HOME, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    environment = {"HOME": HOME, "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
                    "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
                    "IPYTHONDIR": f"{HOME}/.ipython", "PYTHONDONTWRITEBYTECODE": "1",
                    "MALLOC_ARENA_MAX": "2", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter"}
@@ -269,12 +273,12 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
 
 def kernel_spec() -> dict:
     """The ``servicecourse-sandbox`` kernel spec: ipykernel of this Python, our provisioner."""
-    return {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    return {"argv": [PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "Python 3 (graded, sandboxed)", "language": "python",
             "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}}}
 
 
-def install_kernel_spec(prefix: str | Path = sys.prefix) -> Path:
+def install_kernel_spec(prefix: str | Path = PREFIX) -> Path:
     """Write the kernel spec into ``prefix``'s Jupyter data folder (idempotent); return its folder."""
     folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     spec = json.dumps(kernel_spec(), indent=1)
