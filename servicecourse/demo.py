@@ -22,7 +22,7 @@ from tqdm import tqdm
 from servicecourse import cohort, exchange, roster
 from servicecourse.autograde import autograde_cohort
 from servicecourse.paths import COHORTS, modules
-from servicecourse.submissions import answer, solution_answers
+from servicecourse.submissions import answer, roleplay_items, solution_answers
 
 # (id, first name, last name, team, days since start, how they did): complete, partial, blank
 # or missing. Start dates count back from today, so some modules are overdue and some are not.
@@ -84,6 +84,30 @@ def _import_roster(folder: Path) -> None:
         raise RuntimeError("demo roster rejected: " + "; ".join(problems))
 
 
+def _play_roleplays(folder: Path) -> None:
+    """Record the learners' complete plays of the modules' role-plays, as the course app does
+    (`servicecourse.evidence`): a first play along one path or another, some going wrong, and a
+    good replay for those who finish everything; so the trainer debrief has first plays to show."""
+    from servicecourse import evidence
+    from servicecourse.pathcodes import LETTERS
+    from servicecourse.scenario import load_by_id
+    from servicecourse.vectors import path_to, paths
+
+    scenario_ids = sorted({scenario_id for module in modules()
+                           for notebook in (folder / "source" / module).glob("*.ipynb")
+                           for scenario_id in roleplay_items(notebook).values()})
+    players = [(learner, how) for learner, *_, how in LEARNERS if how != "missing"]
+    for scenario_id in scenario_ids:
+        scenario = load_by_id(scenario_id)
+        every = paths(scenario)
+        for number, (learner, how) in enumerate(players):
+            first = every[(number * 7) % len(every)]
+            evidence.record(folder, learner, scenario_id, "".join(LETTERS[i] for i in first))
+            if how == "complete":
+                evidence.record(folder, learner, scenario_id,
+                                "".join(LETTERS[i] for i in path_to(scenario)))
+
+
 def you() -> str:
     """The machine's user name: the learner id nbgrader hands in under on this machine."""
     return getpass.getuser()
@@ -108,5 +132,6 @@ def build(folder: str | Path | None = None) -> Path:
     if failed:
         raise RuntimeError(f"demo submissions failed to grade: {failed}")
     _grade_reflections(folder, GRADED_BY_TRAINER)
+    _play_roleplays(folder)
     exchange.release(folder, modules())
     return folder
