@@ -167,14 +167,17 @@ def _collect(args) -> int:
 def _autograde(args) -> int:
     from servicecourse.autograde import autograde_cohort
 
-    outcomes = autograde_cohort(args.cohort, args.workers, args.timeout)
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("graded", "flagged", "failed")}
+    outcomes = autograde_cohort(args.cohort, args.workers, args.timeout, force=args.force)
+    kinds = ("graded", "flagged", "failed", "unchanged")
+    counts = {status: sum(o.status == status for o in outcomes) for status in kinds}
     for outcome in outcomes:
-        if outcome.reasons:
+        if outcome.reasons and outcome.status != "unchanged":
             score = "" if outcome.score is None else f" ({outcome.score:g}/{outcome.max_score:g})"
             print(f"{outcome.status:7} {outcome.learner} / {outcome.module}{score}: "
                   + "; ".join(outcome.reasons))
-    print(f"summary: {counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed")
+    print(f"summary: {counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed, "
+          f"{counts['unchanged']} unchanged since the last run"
+          + ("" if args.force or not counts["unchanged"] else " (--force grades them again)"))
     return 0
 
 
@@ -198,7 +201,7 @@ def _feedback(args) -> int:
 
 
 def _certificate(args) -> int:
-    from servicecourse.certificate import earned, verify, write
+    from servicecourse.certificate import issue, verify, write
 
     if args.cohort is None:
         print("course certificate: --cohort is required", file=sys.stderr)
@@ -208,10 +211,16 @@ def _certificate(args) -> int:
         if found is None:
             print(f"{args.code}: not a genuine certificate of this cohort", file=sys.stderr)
             return 1
-        print(f"genuine: {found.name} ({found.learner}) completed the course on {found.date}")
+        c = found.certificate
+        print(f"genuine: {c.name} ({c.learner}) completed the course on {c.date}; "
+              f"issued {c.issued_at} under a pass mark of {c.pass_mark:g} for {len(c.modules)} modules")
+        for change in found.changes:
+            print(f"  since it was issued: {change}")
         return 0
-    paths = write(args.cohort, earned(args.cohort))
-    print(f"{len(paths)} certificates written to {Path(args.cohort) / 'certificates'}")
+    new, issued = issue(args.cohort)
+    paths = write(args.cohort, new + issued)
+    print(f"{len(new)} certificates issued now, {len(issued)} issued before; "
+          f"{len(paths)} written to {Path(args.cohort) / 'certificates'}")
     return 0
 
 
@@ -289,11 +298,16 @@ def parser() -> argparse.ArgumentParser:
     collect.add_argument("source", type=Path, nargs="?",
                          help="folder of handed-in notebooks or zips (default: the exchange)")
     cohort_option(collect)
-    autograde = command(steps, "autograde", _autograde, "Autograde every submission in parallel with "
-                                                        "nbgrader and print a summary.")
+    autograde = command(steps, "autograde", _autograde,
+                        "Autograde the new and changed submissions in parallel with nbgrader, each "
+                        "notebook in the course's sandbox, its answers also read as data; print a "
+                        "summary of graded, flagged, failed and unchanged hand-ins.")
     cohort_option(autograde)
     autograde.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     autograde.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
+    autograde.add_argument("--force", action="store_true",
+                           help="grade every submission again, also those unchanged since the last "
+                                "run; manual grades are kept wherever the answer they graded is unchanged")
     feedback = command(steps, "feedback", _feedback, "Write an HTML feedback page per learner and "
                        "module, and release them to the exchange for learners to fetch.")
     cohort_option(feedback)
@@ -321,12 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SAWarning
 
     from servicecourse.cohort import CohortError
+    from servicecourse.grading.sandbox import SandboxUnavailable
+    from servicecourse.grading.status import GradingBusy
     from servicecourse.roster import RosterError
 
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own autoflush notices
     try:
         return args.run(args)
-    except (CohortError, RosterError) as error:
+    except (CohortError, RosterError, GradingBusy, SandboxUnavailable) as error:
         print(error, file=sys.stderr)
         return 1
 

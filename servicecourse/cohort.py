@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
+from servicecourse.grading.sandbox import install_kernel_spec
 from servicecourse.paths import REPO, SOLUTIONS
 
 CONFIG_NAME = "nbgrader_config.py"
@@ -28,6 +29,9 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.db_url = {db_url!r}
+# Learner notebooks run in the course's sandbox (servicecourse/grading/sandbox.py), also when a
+# trainer runs `nbgrader autograde` here directly.
+c.Execute.kernel_name = "servicecourse-sandbox"
 '''
 
 
@@ -53,6 +57,7 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
         course_config=str(REPO / CONFIG_NAME), root=str(folder), db_url=db_url))
     venv_tools_on_path()
+    install_kernel_spec()
     with Gradebook(db_url):
         pass  # creates the gradebook's tables now, so a bad database URL fails here
     return folder
