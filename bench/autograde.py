@@ -1,8 +1,13 @@
-"""Benchmark: `course cohort autograde` (parallel) against plain sequential `nbgrader autograde`.
+"""Benchmark: `course cohort autograde` (parallel, sandboxed) against plain sequential nbgrader.
 
 Builds one synthetic cohort of N learners over every module with a realistic mix of correct,
-partial, wrong (blank) and broken submissions, grades a copy of it each way in the same run, and
-prints wall time, notebooks per minute, their ratio, peak memory and whether the grades match.
+partial, wrong (blank) and broken submissions, and grades a copy of it three ways in the same run:
+plain `nbgrader autograde` one module after the other with an ordinary kernel (what a trainer
+would do without the course), the course's parallel autograde with the sandbox switched off, and
+the course's autograde as trainers run it (sandboxed, answers also read as data). Prints wall
+time, notebooks per minute, peak memory, the sandbox's cost, the speed-up over plain nbgrader and
+whether honest submissions got identical grades. Targets: sandbox cost at most 10%, speed-up at
+least 1.7x on 2 cores.
 
     .venv/bin/python bench/autograde.py --learners 100
 """
@@ -25,7 +30,7 @@ from nbgrader.api import Gradebook
 
 from servicecourse import cohort
 from servicecourse.paths import modules
-from servicecourse.submissions import answer, solution_answers
+from servicecourse.submissions import answer, honest_answers
 
 BIN = Path(sys.executable).parent
 MIX = {"correct": 0.4, "partial": 0.3, "wrong": 0.2, "broken": 0.1}
@@ -73,8 +78,7 @@ def _measure(command: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - start, peak
 
 
-def _submission(kind: str, release: Path, source: Path, rng: random.Random) -> str:
-    answers = solution_answers(source)
+def _submission(kind: str, release: Path, answers: dict[str, str], rng: random.Random) -> str:
     if kind == "partial":
         answers = dict(rng.sample(sorted(answers.items()), k=len(answers) // 2))
     elif kind == "wrong":
@@ -96,12 +100,12 @@ def build(folder: Path, learners: int, seed: int = 1) -> int:
     for module in modules():
         cohort.run(api.generate_assignment(module), module)
         release = folder / "release" / module / f"{module}.ipynb"
-        source = folder / "source" / module / f"{module}.ipynb"
         for number in range(learners):
             kind = rng.choices(list(MIX), list(MIX.values()))[0]
-            target = folder / "submitted" / f"learner-{number:03d}" / module / release.name
+            learner = f"learner-{number:03d}"
+            target = folder / "submitted" / learner / module / release.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_submission(kind, release, source, rng))
+            target.write_text(_submission(kind, release, honest_answers(folder, module, learner), rng))
             count += 1
     return count
 
@@ -121,8 +125,8 @@ def main() -> None:
         base = Path(scratch) / "base"
         notebooks = build(base, args.learners)
         copies = {}
-        for name in ("sequential", "parallel"):
-            copies[name] = Path(scratch) / name
+        for name in ("sequential", "no sandbox", "sandboxed"):
+            copies[name] = Path(scratch) / name.replace(" ", "-")
             shutil.copytree(base, copies[name])
             cohort.create(copies[name])  # rewrites the config for the copy's own folder
             shutil.copy(base / "gradebook.db", copies[name] / "gradebook.db")
@@ -130,26 +134,36 @@ def main() -> None:
               f"mix {MIX}; {os.cpu_count()} cores")
         results = {}
         for module in modules():  # plain nbgrader, one module after the other, as a trainer would
-            seconds, peak = _measure([str(BIN / "nbgrader"), "autograde", module], copies["sequential"])
+            seconds, peak = _measure([str(BIN / "nbgrader"), "autograde", module,
+                                      "--Execute.kernel_name=python3"], copies["sequential"])
             total, top = results.get("sequential", (0.0, 0.0))
             results["sequential"] = (total + seconds, max(top, peak))
-        results["parallel"] = _measure([str(BIN / "course"), "cohort", "autograde", "--cohort",
-                                        str(copies["parallel"]), "--workers", str(args.workers)],
-                                       copies["parallel"])
+        results["no sandbox"] = _measure([sys.executable, "-c",
+                                          "import sys; from servicecourse.autograde import autograde_cohort; "
+                                          "autograde_cohort(sys.argv[1], int(sys.argv[2]), progress=False, "
+                                          "use_sandbox=False)", str(copies["no sandbox"]), str(args.workers)],
+                                         copies["no sandbox"])
+        results["sandboxed"] = _measure([str(BIN / "course"), "cohort", "autograde", "--cohort",
+                                         str(copies["sandboxed"]), "--workers", str(args.workers)],
+                                        copies["sandboxed"])
         for name, (seconds, peak) in results.items():
             print(f"{name:10}: {seconds:7.1f} s  {notebooks / seconds * 60:6.1f} notebooks/min  "
                   f"peak memory {peak:7.0f} MB")
-        print(f"speed-up (sequential time / parallel time): "
-              f"{results['sequential'][0] / results['parallel'][0]:.2f}x with {args.workers} workers")
-        plain, ours = grades(copies["sequential"]), grades(copies["parallel"])
-        shared = set(plain) & set(ours)
-        same = all(plain[key] == ours[key] for key in shared) and set(ours) <= set(plain)
-        print(f"grades identical: {same} (on the {len(shared)} grade cells of the "
-              f"{len({k[:2] for k in shared})} submissions both graded)")
-        left = {k[:2] for k in set(plain) - set(ours)}
+        cost = results["sandboxed"][0] / results["no sandbox"][0] - 1
+        print(f"sandbox cost (sandboxed / no sandbox - 1): {cost:+.1%} (target: at most +10%)")
+        print(f"speed-up (plain sequential nbgrader / sandboxed course autograde): "
+              f"{results['sequential'][0] / results['sandboxed'][0]:.2f}x with {args.workers} workers "
+              f"(target: at least 1.7x)")
+        plain = grades(copies["sequential"])
+        for name in ("no sandbox", "sandboxed"):
+            ours = grades(copies[name])
+            shared = set(plain) & set(ours)
+            same = all(plain[key] == ours[key] for key in shared) and set(ours) <= set(plain)
+            print(f"grades of {name} identical to plain nbgrader: {same} (on the {len(shared)} grade "
+                  f"cells of the {len({k[:2] for k in shared})} submissions both graded)")
+        left = {k[:2] for k in set(plain) - set(grades(copies["sandboxed"]))}
         print(f"broken submissions plain nbgrader left half-recorded (course reports them as failed "
               f"and records nothing): {len(left)}")
-
 
 if __name__ == "__main__":
     main()

@@ -108,8 +108,7 @@ def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | 
         config.CourseDirectory.db_url = f"sqlite:///{private}"
     if timeout:
         config.Execute.timeout = timeout
-    if use_sandbox:
-        config.Execute.kernel_name = sandbox.KERNEL_NAME
+    config.Execute.kernel_name = sandbox.KERNEL_NAME if use_sandbox else "python3"
     cohort.venv_tools_on_path()
     _WORKER.update(api=NbGraderAPI(config=config), db_url=config.CourseDirectory.db_url,
                    folder=Path(folder))

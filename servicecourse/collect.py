@@ -167,7 +167,7 @@ def _hand_ins(folder: Path, source: Path, roster: dict, result: Collected) -> li
         stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         nbgrader_layout = len(relative.parts) == 3 and path.suffix == ".ipynb"
         learner = relative.parts[0] if nbgrader_layout else learner_of(path.stem, roster)
-        if learner not in roster:
+        if learner is None or learner not in roster:
             hint = suggestion(relative.parts[0] if nbgrader_layout else path.stem, roster)
             moved = _move_unmatched(folder, path, relative)
             result.problems.append(

@@ -139,14 +139,14 @@ def build_page(folder: Path, gradebook: Gradebook, learner: str, module: str, re
                 (submission.timestamp or datetime.now()).date().isoformat())
     unreadable: list[str] = []
     for cell in released.cells:
-        cell_id = grade_id(cell)
+        cell_id = grade_id(cell) or ""
         if cell.cell_type == "markdown" and not is_answer(cell):
             page.blocks.append(Block("text", html=Markup(_MARKDOWN.render(cell.source))))
         elif is_answer(cell):
-            answer = answers.get(cell_id or "")
+            answer = answers.get(cell_id)
             if answer and answer.malformed:
                 unreadable.append(answer.malformed)
-            grade, comment = grades.get(cell_id or ""), comments.get(cell_id or "")
+            grade, comment = grades.get(cell_id), comments.get(cell_id)
             block = Block("reflection" if cell.cell_type == "markdown" else "answer",
                           source=str(written.get(cell_id, {}).get("source", "")),
                           printed=_printed(ran.get(cell_id, {})),

@@ -304,7 +304,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError([f"{path}:{_syntax_error(error)}"]) from None
     check = _Checker(path)
     scenario = _parse(path, data, check)
-    if check.problems:
+    if check.problems or scenario is None:
         raise ScenarioError([f"{path}:{line}: {reason}" for line, reason in sorted(check.problems)])
     return scenario
 

@@ -176,7 +176,8 @@ def design_warnings(scenario: Scenario) -> list[DesignWarning]:
 
     if len(decisions) >= 2:
         width = min(len(b.choices) for b in decisions)
-        positions = [(f"choice {i + 1}", lambda b, i=i: i) for i in range(width)]
+        positions: list[tuple[str, Callable[[Beat], int]]] = [
+            (f"choice {i + 1}", lambda b, i=i: i) for i in range(width)]
         positions.append(("the last choice", lambda b: len(b.choices) - 1))
         for name, where in positions:
             if all(where(b) in best(b) for b in decisions):

@@ -31,8 +31,9 @@ class Inspection:
 def _cells(notebook) -> dict[str, dict]:
     cells: dict[str, dict] = {}
     for cell in notebook.cells:
-        if grade_id(cell):
-            cells.setdefault(grade_id(cell), cell)
+        cell_id = grade_id(cell)
+        if cell_id:
+            cells.setdefault(cell_id, cell)
     return cells
 
 
@@ -87,7 +88,7 @@ def screen(path: Path, module: str, releases: dict[str, Path]) -> Inspection:
         if is_locked(cell):
             if cell_id not in submitted:
                 found.flags.append(f"cell '{cell_id}' was deleted (restored for grading)")
-            elif submitted[cell_id].source.strip() != cell.source.strip():
+            elif str(submitted[cell_id].get("source", "")).strip() != str(cell.get("source", "")).strip():
                 found.flags.append(f"locked cell '{cell_id}' was edited (the original was used)")
     added = _free_code_cells(notebook) - _free_code_cells(nbformat.read(releases[module], as_version=4))
     if added > 0:

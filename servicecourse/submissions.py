@@ -11,19 +11,16 @@ from pathlib import Path
 
 import nbformat
 
-_MARKER = re.compile(r"^\s*###? (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+from servicecourse.grading.cells import MARKER, grade_id, is_answer, nbgrader_meta
+
 _SOLUTION = re.compile(r"^\s*###? BEGIN SOLUTION\s*$(.*?)^\s*###? END SOLUTION\s*$", re.M | re.S)
-
-
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def solution_answers(source_notebook: str | Path) -> dict[str, str]:
     """The instructor's answer for each solution cell, by grade id, markers removed."""
     answers = {}
     for cell in nbformat.read(source_notebook, as_version=4).cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if not meta.get("solution"):
             continue
         source = cell.source
@@ -31,7 +28,7 @@ def solution_answers(source_notebook: str | Path) -> dict[str, str]:
             # The learner keeps the scaffold line and replaces it with the solution's lines.
             source = "\n".join(m.group(1).strip("\n") for m in _SOLUTION.finditer(source))
         answers[meta["grade_id"]] = "\n".join(
-            line for line in source.splitlines() if not _MARKER.match(line))
+            line for line in source.splitlines() if not MARKER.match(line))
     return answers
 
 
@@ -39,8 +36,9 @@ def answer(release_notebook: str | Path, answers: dict[str, str]):
     """A copy of the release notebook with the given cells (by grade id) answered."""
     notebook = nbformat.read(release_notebook, as_version=4)
     for cell in notebook.cells:
-        if _grade_id(cell) in answers:
-            cell.source = answers[_grade_id(cell)]
+        cell_id = grade_id(cell)
+        if cell_id in answers:
+            cell.source = answers[cell_id]
     return notebook
 
 
@@ -51,15 +49,15 @@ def solution_lines(notebook_path: str | Path, min_length: int = 12) -> set[str]:
     markers. Short lines and lines that also appear outside those regions are left out.
     """
     notebook = nbformat.read(notebook_path, as_version=4)
-    secret, public = set(), set()
+    secret: set[str] = set()
+    public: set[str] = set()
     for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "markdown" and meta.get("solution"):
+        if cell.cell_type == "markdown" and is_answer(cell):
             secret.update(line.strip() for line in cell.source.splitlines())
             continue
         inside = False
         for line in cell.source.splitlines():
-            marker = _MARKER.match(line)
+            marker = MARKER.match(line)
             if marker:
                 inside = marker.group(1) == "BEGIN"
             elif inside:
@@ -77,12 +75,12 @@ def roleplay_items(source_notebook) -> dict[str, str]:
     import ast
 
     from servicecourse.grading.answers import answer_names
-    from servicecourse.grading.cells import grade_id, is_answer, strip_markers
+    from servicecourse.grading.cells import strip_markers
 
     cells = nbformat.read(source_notebook, as_version=4).cells
-    by_name = {name: grade_id(c) for c in cells if is_answer(c) and c.cell_type == "code"
+    by_name = {name: grade_id(c) or "" for c in cells if is_answer(c) and c.cell_type == "code"
                for name in answer_names(c.source)}
-    items = {}
+    items: dict[str, str] = {}
     for cell in cells:
         if cell.cell_type != "code" or is_answer(cell):
             continue
@@ -94,7 +92,7 @@ def roleplay_items(source_notebook) -> dict[str, str]:
             if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "roleplay_points"
                     and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)
                     and isinstance(node.args[1], ast.Constant) and node.args[0].id in by_name):
-                items[by_name[node.args[0].id]] = node.args[1].value
+                items[by_name[node.args[0].id]] = str(node.args[1].value)
     return items
 
 

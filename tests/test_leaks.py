@@ -49,3 +49,25 @@ def test_the_built_site_holds_no_solution_or_hidden_test(built_site):
     files = [p for p in built_site.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt", ".ipynb", ".json", ".md"}]
     assert any(p.name == "serve.html" for p in files)
     assert _leaks(files) == []
+
+
+@pytest.mark.slow
+def test_feedback_pages_of_a_graded_cohort_hold_no_solution_or_hidden_test(demo_cohort):
+    """Every page a learner receives, scanned for every solution and hidden-test line of the
+    cohort's modules, except the lines the learner wrote themselves (their own right answers)."""
+    from servicecourse.feedback import generate_feedback
+
+    pages, problems = generate_feedback(demo_cohort)
+    assert pages and problems == []
+    secrets = {line for notebook in (demo_cohort / "source").glob("*/*.ipynb")
+               for line in solution_lines(notebook)}
+    found = []
+    for page in pages:
+        learner, module = page.parent.parent.name, page.parent.name
+        own = {line.strip() for path in (demo_cohort / "submitted" / learner / module).glob("*.ipynb")
+               for line in path.read_text().replace("\\n", "\n").splitlines()}
+        text = page.read_text()
+        found += [f"{page}: marker {m!r}" for m in MARKERS if m in text]
+        found += [f"{page}: {line!r}" for line in secrets if line in text
+                  and not any(line in mine for mine in own)]
+    assert found == []

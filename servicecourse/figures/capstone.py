@@ -22,8 +22,8 @@ LAYERS = (
 
 def _pale(colour: str, share: float) -> tuple[float, float, float]:
     """``colour`` mixed with white: ``share`` of the colour, the rest white."""
-    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    return tuple(1 - share * (1 - c) for c in rgb)
+    red, green, blue = (1 - share * (1 - int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return red, green, blue
 
 
 def models_figure():

@@ -95,13 +95,14 @@ def read_answers(source_notebook, submitted_notebook) -> dict[str, Answer]:
     """Every answer cell of the module, read from the hand-in (a missing cell has no values)."""
     submitted: dict[str, list] = {}
     for cell in submitted_notebook.cells:
-        if cell.get("cell_type") == "code" and grade_id(cell):
-            submitted.setdefault(grade_id(cell), []).append(cell)
+        given_id = grade_id(cell)
+        if cell.get("cell_type") == "code" and given_id:
+            submitted.setdefault(given_id, []).append(cell)
     answers = {}
     for cell in source_notebook.cells:
-        if cell.cell_type != "code" or not is_answer(cell):
-            continue
         cell_id = grade_id(cell)
+        if cell.cell_type != "code" or not is_answer(cell) or not cell_id:
+            continue
         names = answer_names(cell.source)
         given = submitted.get(cell_id, [])
         answer = read_answer(cell_id, given[0].source, names) if given else Answer(cell_id)
@@ -115,6 +116,7 @@ def _run_cell(source: str, namespace: dict) -> object:
     """Execute a cell's code; return the value of its last line when that is an expression."""
     tree = ast.parse(source)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    assert last is None or isinstance(last, ast.Expr)
     exec(compile(tree, "<test cell>", "exec"), namespace)  # noqa: S102 (the course's own cells)
     if last is None:
         return None
@@ -141,9 +143,9 @@ def clean_scores(source_notebook, answers: dict[str, Answer]) -> dict[str, Clean
         for cell in source_notebook.cells:
             if cell.cell_type != "code":
                 continue
-            meta = nbgrader_meta(cell)
+            meta, cell_id = nbgrader_meta(cell), grade_id(cell) or ""
             if is_answer(cell):
-                answer = answers.get(grade_id(cell))
+                answer = answers.get(cell_id)
                 if answer:
                     namespace.update(answer.values)
                 continue
@@ -165,7 +167,7 @@ def clean_scores(source_notebook, answers: dict[str, Answer]) -> dict[str, Clean
                 problem = f"the course's setup cells failed ({setup[0]})" if setup else None
                 if not isinstance(error, (NameError, TypeError, KeyError, ValueError, AttributeError)):
                     problem = problem or f"{type(error).__name__} in the test"
-            scores[grade_id(cell)] = CleanScore(grade_id(cell), points, max_points, problem)
+            scores[cell_id] = CleanScore(cell_id, points, max_points, problem)
     return scores
 
 

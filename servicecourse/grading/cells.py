@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_MARKER = re.compile(r"^\s*###? (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+# nbgrader's marker lines: ### BEGIN SOLUTION, ### END HIDDEN TESTS ...
+MARKER = re.compile(r"^\s*###? (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 
 
 def nbgrader_meta(cell) -> dict:
@@ -43,7 +44,7 @@ def is_locked(cell) -> bool:
 
 def strip_markers(source: str) -> str:
     """The source without nbgrader's BEGIN/END SOLUTION and HIDDEN TESTS marker lines."""
-    return "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
+    return "\n".join(line for line in source.splitlines() if not MARKER.match(line))
 
 
 def metadata_problems(notebook) -> list[str]:

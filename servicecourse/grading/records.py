@@ -31,8 +31,8 @@ class Manual:
 
 def answer_hashes(notebook) -> dict[str, str]:
     """A hash of every answer cell's source (code answers and reflections), by grade id."""
-    return {grade_id(cell): cell_hash(cell.source) for cell in notebook.cells
-            if is_answer(cell) and grade_id(cell)}
+    return {cell_id: cell_hash(cell.source) for cell in notebook.cells
+            if is_answer(cell) and (cell_id := grade_id(cell))}
 
 
 def graded_answers(source_notebook) -> dict[str, set[str]]:

@@ -45,7 +45,7 @@ from traitlets import Integer
 
 KERNEL_NAME = "servicecourse-sandbox"
 PROVISIONER_NAME = "servicecourse-sandbox"
-RUNTIME = Path(tempfile.gettempdir()) / "servicecourse-sandbox"  # private socket folders
+RUNTIME = Path(tempfile.gettempdir()) / "servicecourse-sandbox" if os.geteuid() == 0 else Path.home() / ".servicecourse-sandbox"  # private socket folders (not root: in its own home, as /tmp is anyone's)
 HOME = "/home/learner"  # the kernel's home and working folder, inside the sandbox
 UID_BASE = 1_900_000_000  # user ids of sandboxed kernels (as root): far above any account's
 SLOTS = 256  # kernels that may run at once, each with a user id of its own
@@ -130,6 +130,10 @@ def command(kernel: list[str], sockets: Path, data_files: list[Path], limits: Li
              "--size", str(limits.work_space), "--perms", "0777", "--tmpfs", HOME]
     for path in data_files:
         view += ["--ro-bind", str(path), f"{HOME}/{path.name}"]
+    fonts = font_cache()
+    if fonts:  # matplotlib would otherwise list the system's fonts again in every kernel
+        view += ["--perms", "0777", "--dir", "/tmp/matplotlib",
+                 "--ro-bind", str(fonts), f"/tmp/matplotlib/{fonts.name}"]
     view += _parents(sockets) + ["--bind", str(sockets), str(sockets), "--chdir", HOME]
     environment = {"HOME": HOME, "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
                    "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
@@ -150,6 +154,14 @@ def command(kernel: list[str], sockets: Path, data_files: list[Path], limits: Li
     limit = ["/usr/bin/prlimit", f"--as={limits.memory}", f"--nproc={limits.processes}",
              f"--fsize={limits.file_size}", f"--nofile={limits.open_files}", "--core=0", "--"]
     return [bwrap(), *isolation, *view, *settings, "--", *limit, *become, *kernel]
+
+
+def font_cache() -> Path | None:
+    """matplotlib's list of the system's fonts made by the grader's own account, if there is one
+    (`install_kernel_spec` makes it), to be read by every sandboxed kernel instead of rebuilt."""
+    folder = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
+    found = sorted(folder.glob("fontlist-v*.json"))
+    return found[-1] if found else None
 
 
 def _folder_size(folder: Path) -> int:
@@ -208,6 +220,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         """Give the kernel ipc sockets in a private folder, then wrap its command in bubblewrap."""
         km = self.parent
+        if km is None:
+            raise SandboxUnavailable("the sandbox starts kernels for a kernel manager only")
         RUNTIME.mkdir(mode=0o711, exist_ok=True)
         self._sockets = Path(tempfile.mkdtemp(prefix="k", dir=RUNTIME))
         if self._slot is None and os.geteuid() == 0:
@@ -241,7 +255,9 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     def _watch(self) -> None:
         deadline = time.monotonic() + self.notebook_timeout
-        while not self._stopped.wait(0.25):
+        stopped = self._stopped
+        assert stopped is not None  # set by launch_kernel before the watchdog starts
+        while not stopped.wait(0.25):
             if self.process is None or self.process.poll() is not None:
                 return
             if time.monotonic() > deadline:
@@ -286,6 +302,8 @@ def install_kernel_spec(prefix: str | Path = PREFIX) -> Path:
     if not path.exists() or path.read_text() != spec:
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(spec)
+    if font_cache() is None:
+        import matplotlib.font_manager  # noqa: F401  (builds the font list the kernels share)
     return folder
 
 

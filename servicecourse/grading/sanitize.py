@@ -56,4 +56,5 @@ def sanitize(path: Path) -> None:
                 cell.metadata.pop("format", None)
                 cell.metadata.pop("raw_mimetype", None)
     notebook.metadata.pop("widgets", None)
+    path.chmod(path.stat().st_mode | 0o200)  # nbgrader leaves it read-only (0444): the grader account may write it
     nbformat.write(notebook, path)
