@@ -117,12 +117,13 @@ def _groups(user) -> set[str]:
 
 
 def _landing(handler) -> str:
-    """After login: HR to the dashboard, trainers to the hub's home, learners to their lab."""
+    """After login: HR to the dashboard, trainers to the hub's home (their lab, the formgrader
+    and the apps), learners ("": the hub's default) to their own JupyterLab, started if needed."""
     user = handler.current_user
     groups = _groups(user) if user else set()
-    if HR in groups and TRAINERS not in groups:
-        return "/services/dashboard/voila/render/dashboard.ipynb"
-    return "/hub/home" if TRAINERS in groups or user is None else "/hub/spawn"
+    if TRAINERS in groups:
+        return "/hub/home"
+    return "/services/dashboard/voila/render/dashboard.ipynb" if HR in groups else ""
 
 
 c.JupyterHub.default_url = _landing

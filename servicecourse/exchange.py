@@ -90,6 +90,12 @@ def _stamp(path: Path) -> str | None:
     return path.read_text() if path.is_file() else None
 
 
+def _private(folder: Path) -> None:
+    """Close a collected hand-in to other accounts (nbgrader's submit leaves it world-writable)."""
+    for path in (folder, *folder.rglob("*")):
+        path.chmod(path.stat().st_mode & 0o7700)
+
+
 def collect(folder: str | Path) -> Collected:
     """Collect the latest hand-in of every roster learner from the exchange into
     ``COHORT/submitted`` (nbgrader's collect). A hand-in from someone not on the roster is
@@ -117,6 +123,7 @@ def collect(folder: str | Path) -> Collected:
             result.problems.append(f"{learner} / {module}: nbgrader could not collect it: "
                                    f"{(outcome.get('error') or outcome.get('log') or '').strip()}")
         elif _stamp(stamp_file) != before:
+            _private(stamp_file.parent)
             result.placed.append((learner, module, stamp_file.parent / released[module].name))
     return result
 

@@ -2,6 +2,10 @@
 
 Every server listens on localhost only. JupyterLab runs code, so it keeps a token, which the
 printed URL carries; the Voila apps run no code sent by the browser.
+
+JupyterLab is a learner's, as on the hub (deploy/learner/: nbgrader's Assignments tab, no
+formgrader, no Create Assignment), with the demo cohort's exchange: the machine's user, a
+learner on the demo roster, fetches the modules there, validates and submits them.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from servicecourse.paths import EXERCISES, REPO
+from servicecourse.paths import COHORTS, EXERCISES, REPO
 
 WORKSPACE = REPO / "workspace"  # the learner's own copies of the exercises: ignored by git
+LEARNER_CONFIG = REPO / "deploy" / "learner"  # a learner's JupyterLab, here and on the hub
 
 
 def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
@@ -55,6 +60,19 @@ def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps") -> li
             "--MappingKernelManager.cull_interval=300"]
 
 
+def learner_lab_env(cohort_folder: Path = COHORTS / "demo") -> dict[str, str]:
+    """The environment of a learner's JupyterLab on this machine: the learner configuration
+    and, when the cohort has one, its exchange (so the Assignments tab works)."""
+    from servicecourse import exchange
+
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": os.pathsep.join(
+        p for p in (str(LEARNER_CONFIG), os.environ.get("JUPYTER_CONFIG_PATH")) if p)}
+    root = exchange.root(cohort_folder) if (cohort_folder / "nbgrader_config.py").exists() else None
+    if root is not None:
+        env["COURSE_EXCHANGE_ROOT"] = str(root)
+    return env
+
+
 def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888,
           roleplay_pool: int = 4) -> int:
     """Run the three servers until Ctrl-C; print where each one is."""
@@ -62,7 +80,10 @@ def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888,
     if not (site / "index.html").exists():
         print("the site is not built: run `make site` first", file=sys.stderr)
         return 1
-    prepare_workspace()
+    lab_env = learner_lab_env()
+    if "COURSE_EXCHANGE_ROOT" not in lab_env:  # no demo exchange: copies to work on instead
+        prepare_workspace()
+    WORKSPACE.mkdir(exist_ok=True)
     token = secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
     servers = {
@@ -78,7 +99,8 @@ def serve(site_port: int = 8000, apps_port: int = 8866, lab_port: int = 8888,
     logs = REPO / ".run"
     logs.mkdir(exist_ok=True)
     processes = [subprocess.Popen(command, cwd=REPO, stdout=(logs / f"{name}.log").open("w"),
-                                  stderr=subprocess.STDOUT) for name, command in servers.items()]
+                                  stderr=subprocess.STDOUT, env=lab_env if name == "lab" else None)
+                 for name, command in servers.items()]
     print(f"""
 The service-culture course is running (logs in {logs}):
   course site (read the chapters):   http://127.0.0.1:{site_port}/
@@ -86,6 +108,7 @@ The service-culture course is running (logs in {logs}):
   HR dashboard (Voila):              http://127.0.0.1:{apps_port}/voila/render/dashboard.ipynb
   trainer debrief (Voila):           http://127.0.0.1:{apps_port}/voila/render/debrief.ipynb
   exercises (JupyterLab):            http://127.0.0.1:{lab_port}/lab?token={token}
+                                     (menu Nbgrader > Assignment List: fetch, validate, submit)
   demo cohort report:                {REPO / 'cohorts' / 'demo' / 'reports' / 'completion.csv'}
 Press Ctrl-C to stop.""", flush=True)
     try:
