@@ -81,6 +81,11 @@ def polite_markers(text: str) -> int:
     return len(_POLITE.findall(text))
 
 
+def _fixed(index: int) -> Callable[[Beat], int]:
+    """A position rule: always the choice at ``index``."""
+    return lambda beat: index
+
+
 def best(beat: Beat) -> set[int]:
     """The positions (0-based) of the choices with the highest total at ``beat``."""
     top = max(total(c) for c in beat.choices)
@@ -177,7 +182,7 @@ def design_warnings(scenario: Scenario) -> list[DesignWarning]:
     if len(decisions) >= 2:
         width = min(len(b.choices) for b in decisions)
         positions: list[tuple[str, Callable[[Beat], int]]] = [
-            (f"choice {i + 1}", lambda b, i=i: i) for i in range(width)]
+            (f"choice {i + 1}", _fixed(i)) for i in range(width)]
         positions.append(("the last choice", lambda b: len(b.choices) - 1))
         for name, where in positions:
             if all(where(b) in best(b) for b in decisions):

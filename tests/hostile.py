@@ -9,6 +9,7 @@ and home, other learners' hand-ins and kernels.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import nbformat
@@ -85,11 +86,12 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
         "print('FOUND', found)\n"
         "for path in found:\n    print(open(path).read())"))
     made["reads-graded-copy"] = _first_answer(blank(), (
-        "import os\nfor name in os.listdir('.'):\n    print(name, open(name).read()[:2000] if os.path.isfile(name) else '')\n"
+        "import os\nfor name in os.listdir('.'):\n"
+        "    print(name, open(name).read()[:2000] if os.path.isfile(name) else '')\n"
         "print(open('../' + os.path.basename(os.getcwd()) + '.ipynb').read() if os.path.exists('..') else '')"))
     made["obfuscated-reader"] = _first_answer(blank(), (
         "import importlib, base64\nm = importlib.import_module(''.join(map(chr, [111, 115])))\n"
-        "target = base64.b64decode(" + repr(__import__("base64").b64encode(str(folder).encode()).decode()) + ").decode()\n"
+        f"target = base64.b64decode({base64.b64encode(str(folder).encode()).decode()!r}).decode()\n"
         "for d, ds, fs in m.walk(target):\n    for f in fs:\n        print(d, f)"))
     made["ipython-hooks"] = _added(blank(), (
         "import ast, sys\nip = get_ipython()\n"
@@ -98,7 +100,8 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
         "def _hide(lines):\n    text = ''.join(lines)\n"
         "    return ['pass\\n'] if ('HIDDEN TESTS' in text or '\"\"\"' in text) else lines\n"
         "ip.input_transformers_cleanup.append(_hide)\n"
-        "_run = ip.run_cell\nip.run_cell = lambda raw_cell, *a, **k: _run('pass' if 'HIDDEN' in raw_cell else raw_cell, *a, **k)\n"
+        "_run = ip.run_cell\n"
+        "ip.run_cell = lambda raw_cell, *a, **k: _run('pass' if 'HIDDEN' in raw_cell else raw_cell, *a, **k)\n"
         "ip.events.register('pre_run_cell', lambda info: None)\nsys.settrace(lambda *a: None)"))
     made["patched-builtins-and-checks"] = _added(blank(), (
         "import builtins, servicecourse.checks as checks\n"
@@ -117,7 +120,8 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
         "for pattern in ('solutions/*/*.ipynb', '*.ipynb', '*.db', '.certificate-key', '.roleplay-key'):\n"
         "    for path in everywhere(pattern):\n        print(path, open(path, errors='replace').read()[:5000])"))
     made["writes-beside-itself"] = _first_answer(blank(), (
-        "import shutil, glob\nopen('gradebook.db', 'w').write('fake')\nopen('answers.html', 'w').write('<script>x</script>')\n"
+        "import shutil, glob\nopen('gradebook.db', 'w').write('fake')\n"
+        "open('answers.html', 'w').write('<script>x</script>')\n"
         "for path in glob.glob('/**/gradebook*.db'):\n    shutil.copy(path, '.')\n"
         "open('/tmp/big', 'w').write('x' * 1000)"))
     made["runs-html-and-script"] = _first_answer(blank(), (
@@ -143,7 +147,8 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
         "    try:\n        open(path, 'w').write('{}')\n    except OSError as e:\n        print(e)"))
     made["detached-gradebook-rewriter"] = _first_answer(blank(), p + (
         f"subprocess.Popen([sys.executable, '-c', 'import time, glob, sqlite3; time.sleep(20); "
-        f"[sqlite3.connect(p).execute(\"update grade set manual_score=99\") for p in glob.glob(\"/tmp/**/*.db\", recursive=True)]', "
+        f"[sqlite3.connect(p).execute(\"update grade set manual_score=99\") "
+        f"for p in glob.glob(\"/tmp/**/*.db\", recursive=True)]', "
         f"'{MARKER}'], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"))
     made["appends-to-config"] = _first_answer(blank(), p + (
         "for path in (COHORT + '/nbgrader_config.py', COHORT + '/source/x.py'):\n"
@@ -156,13 +161,15 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
     made["drives-other-kernels"] = _first_answer(blank(), p + (
         "import signal\nfor path in everywhere('*.json'):\n"
         "    print(path, open(path).read())\n"
-        "for pid in range(2, 70000):\n    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"))
+        "for pid in range(2, 70000):\n"
+        "    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"))
     made["fork-bomb"] = _first_answer(blank(), p + (
         "made = 0\ntry:\n    for _ in range(500):\n"
         f"        subprocess.Popen(['sleep', '900', '{MARKER}'], start_new_session=True)\n        made += 1\n"
         "except OSError as e:\n    print('stopped at', made, e)"))
     made["huge-file"] = _first_answer(blank(), (
-        "try:\n    with open('huge.bin', 'wb') as f:\n        for _ in range(1024):\n            f.write(b'x' * 1024 * 1024)\n"
+        "try:\n    with open('huge.bin', 'wb') as f:\n        for _ in range(1024):\n"
+        "            f.write(b'x' * 1024 * 1024)\n"
         "except OSError as e:\n    print('stopped', e)"))
     made["memory-hog"] = _first_answer(blank(), (
         "try:\n    hog = bytearray(3 * 1024 ** 3)\nexcept MemoryError:\n    print('no memory')"))

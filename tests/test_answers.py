@@ -113,8 +113,10 @@ def test_a_value_above_the_points_is_capped_and_a_non_number_is_full_credit_as_i
 @pytest.mark.parametrize("bad, words", [
     ({"cells": "no"}, "no list of cells"),
     ({"cells": [{"cell_type": "code", "source": "", "metadata": {"nbgrader": "x"}}]}, "not a dictionary"),
-    ({"cells": [{"cell_type": "code", "source": "", "metadata": {"nbgrader": {"grade_id": 3}}}]}, "grade id is not text"),
-    ({"cells": [{"cell_type": "code", "source": "", "metadata": {"nbgrader": {"points": "9"}}}]}, "points are not a number"),
+    ({"cells": [{"cell_type": "code", "source": "", "metadata": {"nbgrader": {"grade_id": 3}}}]},
+     "grade id is not text"),
+    ({"cells": [{"cell_type": "code", "source": "", "metadata": {"nbgrader": {"points": "9"}}}]},
+     "points are not a number"),
     ({"cells": [{"cell_type": "code", "source": 5, "metadata": {}}]}, "source is not text"),
 ])
 def test_metadata_of_the_wrong_shape_is_named(bad, words):

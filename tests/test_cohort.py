@@ -11,10 +11,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import BIN, run
 from servicecourse import cohort
 from servicecourse.paths import modules
 from servicecourse.submissions import answer, honest_answers
+
+from conftest import BIN, run
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).parent / "data"

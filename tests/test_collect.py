@@ -88,7 +88,7 @@ def test_nbgrader_layout_needs_a_roster_id_and_a_released_module(cohort, tmp_pat
     _write(inbox / "ann" / "serve" / "serve.ipynb", ["best_reply"])
     _write(inbox / "stranger" / "serve" / "serve.ipynb", ["best_reply"])
     result = collect(cohort, inbox)
-    assert [(l, m) for l, m, _ in result.placed] == [("ann", "serve")]
+    assert [(who, m) for who, m, _ in result.placed] == [("ann", "serve")]
     assert any("stranger/serve/serve.ipynb: no learner" in p for p in result.problems)
 
 
@@ -96,7 +96,7 @@ def test_the_module_is_read_from_the_cells_not_the_file_name(cohort, tmp_path):
     inbox = tmp_path / "in"
     _write(inbox / "ann_serve.ipynb", ["picture", "why"])  # the culture notebook, misnamed
     result = collect(cohort, inbox)
-    assert [(l, m) for l, m, _ in result.placed] == [("ann", "culture")]
+    assert [(who, m) for who, m, _ in result.placed] == [("ann", "culture")]
 
 
 def test_symbolic_links_are_refused_never_followed(cohort, tmp_path):
@@ -139,7 +139,7 @@ def test_zip_members_are_read_with_a_size_cap(cohort, tmp_path):
     size = (inbox / "ann.zip").stat().st_size
     assert size < 200_000
     result = collect(cohort, inbox)
-    assert [(l, m) for l, m, _ in result.placed] == [("ann", "serve")]
+    assert [(who, m) for who, m, _ in result.placed] == [("ann", "serve")]
     assert any("bomb.ipynb: larger than" in p for p in result.problems)
 
 

@@ -8,8 +8,8 @@ import os
 import socket
 import sys
 import threading
-from html.parser import HTMLParser
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -17,13 +17,14 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
-from hostile import EXPECTED_FAILED, MARKER, cases
 from servicecourse import cohort, evidence, pathcodes
 from servicecourse.autograde import autograde_cohort
 from servicecourse.feedback import generate_feedback
 from servicecourse.grading import sandbox
 from servicecourse.paths import REPO
 from servicecourse.submissions import answer, honest_answers, path_to, roleplay_items, solution_lines
+
+from hostile import EXPECTED_FAILED, MARKER, cases
 
 pytestmark = pytest.mark.slow
 MODULE = "serve"

@@ -187,7 +187,8 @@ def test_the_whole_notebook_has_a_time_limit():
 
 def test_other_processes_cannot_be_seen_or_signalled():
     result = run("import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
-                 f"try:\n    os.kill({os.getpid()}, 9)\n    print('killed')\nexcept OSError as e:\n    print('no', e.errno)")
+                 f"try:\n    os.kill({os.getpid()}, 9)\n    print('killed')\n"
+                 "except OSError as e:\n    print('no', e.errno)")
     pids = eval(result["out"].splitlines()[0])  # noqa: S307 (our own printed list)
     assert max(pids) < 100 and "no 3" in result["out"]  # ESRCH: our process is not there
     assert psutil.pid_exists(os.getpid())

@@ -45,7 +45,10 @@ from traitlets import Integer
 
 KERNEL_NAME = "servicecourse-sandbox"
 PROVISIONER_NAME = "servicecourse-sandbox"
-RUNTIME = Path(tempfile.gettempdir()) / "servicecourse-sandbox" if os.geteuid() == 0 else Path.home() / ".servicecourse-sandbox"  # private socket folders (not root: in its own home, as /tmp is anyone's)
+# Private socket folders: as root under /tmp; otherwise in the grader's own home, since a folder
+# of that name in /tmp could belong to anyone.
+RUNTIME = (Path(tempfile.gettempdir()) / "servicecourse-sandbox" if os.geteuid() == 0
+           else Path.home() / ".servicecourse-sandbox")
 HOME = "/home/learner"  # the kernel's home and working folder, inside the sandbox
 UID_BASE = 1_900_000_000  # user ids of sandboxed kernels (as root): far above any account's
 SLOTS = 256  # kernels that may run at once, each with a user id of its own
@@ -194,7 +197,7 @@ class _UidSlot:
         self._handle.close()
 
 
-class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
+class SandboxProvisioner(LocalProvisioner):
     """Launches the kernel of the ``servicecourse-sandbox`` kernel spec inside the sandbox."""
 
     memory_limit = Integer(Limits.memory, help="Address space of each process, in bytes.").tag(config=True)
