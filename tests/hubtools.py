@@ -19,8 +19,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import BIN, free_port
 from servicecourse.paths import REPO
+
+from conftest import BIN, free_port
 
 DEPLOY = REPO / "deploy"
 CONFIG = DEPLOY / "jupyterhub_config.py"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run
 from servicecourse.paths import SCENARIOS, modules
+
+from conftest import BIN, run
 
 BAD = Path(__file__).parent / "data" / "bad_scenarios"
 
@@ -84,9 +85,10 @@ def test_course_serves_a_learners_jupyterlab_with_the_demo_exchange(tmp_path):
     import urllib.error
     import urllib.request
 
-    from conftest import free_port
     from servicecourse import cohort, exchange
     from servicecourse.launch import learner_lab_env
+
+    from conftest import free_port
 
     folder = cohort.create(tmp_path / "demo")
     exchange.configure(folder, tmp_path / "exchange")

@@ -12,10 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, run
 from servicecourse import cohort, exchange
 from servicecourse.paths import REPO
 from servicecourse.submissions import answer, solution_answers
+
+from conftest import BIN, run
 
 ME = getpass.getuser()  # nbgrader hands in under the Unix user name
 

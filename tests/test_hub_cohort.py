@@ -21,14 +21,25 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
+from hubtools import (
+    NO_REDIRECTS,
+    Accounts,
+    Hub,
+    answers,
+    as_user,
+    course_accounts,
+    login,
+    reachable_by_others,
+    start_hub,
+    stop_hub,
+)
 from nbgrader.api import Gradebook
 
-from conftest import BIN
-from hubtools import (NO_REDIRECTS, Accounts, Hub, answers, as_user, course_accounts, login,
-                      reachable_by_others, start_hub, stop_hub)
 from servicecourse import cohort
 from servicecourse.paths import REPO
 from servicecourse.submissions import solution_answers
+
+from conftest import BIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
