@@ -10,6 +10,8 @@ formgrader and the ``course`` command all use the same one. Paths include the co
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 import shutil
 from pathlib import Path
@@ -72,17 +74,24 @@ def release(folder: str | Path, modules: list[str]) -> list[str]:
     return list(modules)
 
 
-def _inbound(folder: Path) -> dict[tuple[str, str], int]:
-    """Hand-ins waiting in the exchange: (learner, module) -> number of submissions."""
+def _owner(path: Path) -> str:
+    try:
+        return pwd.getpwuid(path.stat().st_uid).pw_name
+    except KeyError:
+        return f"uid {path.stat().st_uid}"
+
+
+def _inbound(folder: Path) -> dict[tuple[str, str], list[str]]:
+    """Hand-ins waiting in the exchange: (learner, module) -> the account owning each one."""
     course_id = cohort.config(folder).CourseDirectory.course_id
     inbound = root(folder) / course_id / "inbound"
     if not inbound.is_dir():
         return {}
-    found: dict[tuple[str, str], int] = {}
+    found: dict[tuple[str, str], list[str]] = {}
     for entry in inbound.iterdir():  # <learner>+<module>+<timestamp>[+<random>]
         parts = entry.name.rsplit("+", 3) if entry.is_dir() else []
         if len(parts) == 4:
-            found[(parts[0], parts[1])] = found.get((parts[0], parts[1]), 0) + 1
+            found.setdefault((parts[0], parts[1]), []).append(_owner(entry))
     return found
 
 
@@ -105,11 +114,19 @@ def collect(folder: str | Path) -> Collected:
     result = Collected()
     released = cohort.released_notebooks(folder)
     roster = load_roster(folder)
-    for (learner, module), count in sorted(_inbound(folder).items()):
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    for (learner, module), owners in sorted(_inbound(folder).items()):
         if learner not in roster:
-            result.problems.append(f"{learner}: handed in {module} ({count}x) but is not on the "
-                                   f"roster of {folder.name}; not collected (add them to the "
+            result.problems.append(f"{learner}: handed in {module} ({len(owners)}x) but is not on "
+                                   f"the roster of {folder.name}; not collected (add them to the "
                                    f"roster and collect again)")
+            continue
+        # a hand-in is its learner's own account's (or, on one machine, everyone's same account)
+        others = sorted(set(owners) - {learner, me})
+        if others:
+            result.problems.append(f"{learner} / {module}: a hand-in in the exchange names "
+                                   f"{learner} but belongs to the account {', '.join(others)}; "
+                                   f"nothing collected for {learner} until it is removed")
             continue
         if module not in released:
             result.problems.append(f"{learner}: handed in {module}, which this cohort has not "

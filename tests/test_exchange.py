@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pwd
 import shutil
 from pathlib import Path
 
@@ -147,3 +148,20 @@ def test_feedback_is_released_for_exchange_hand_ins_and_fetched_by_the_learner(r
     assert len(fetched) == 1
     mine = next((released / "feedback" / ME / "serve").glob("*.html"))
     assert fetched[0].read_text() == mine.read_text()
+
+
+def test_a_hand_in_under_another_learners_name_is_refused(released, tmp_path):
+    """Is a hand-in named after a roster learner but owned by another account reported and not
+    collected, since anyone may write to the exchange's inbound folder?"""
+    _learner(tmp_path, released, "fetch_assignment", "serve")
+    forged = exchange.root(released) / "service-culture" / "inbound" / (
+        "victim+serve+2026-11-20 09:00:00.000000 UTC+abcdef")
+    shutil.copytree(tmp_path / "home" / "service-culture" / "serve", forged)
+    os.chown(forged, 65534, 65534)  # nobody's, as a learner's own account would own it
+    _roster(released, "victim")
+    result = exchange.collect(released)
+    assert result.placed == []
+    assert result.problems == [f"victim / serve: a hand-in in the exchange names victim but belongs "
+                               f"to the account {pwd.getpwuid(65534).pw_name}; nothing collected "
+                               f"for victim until it is removed"]
+    assert not (released / "submitted" / "victim").exists()

@@ -199,6 +199,29 @@ def test_each_role_is_refused_what_it_may_not_open(site, chromium):
         hr.close()
 
 
+def test_a_trainers_jupyterlab_lists_the_course_and_has_no_formgrader_of_its_own(site, chromium):
+    """Does a trainer land on the hub's home, and does their own JupyterLab offer nbgrader's
+    course list (the way to the formgrader service) but no formgrader or Create Assignment?"""
+    hub, trainer = site.hub, site.accounts.trainer
+    context = chromium.new_context()
+    try:
+        page = login(context, hub.url + "/hub/", trainer, site.accounts.password)
+        page.wait_for_url("**/hub/home", timeout=60_000)
+        page.goto(hub.url + "/hub/spawn", timeout=60_000)
+        page.wait_for_url(f"**/user/{trainer}/lab**", timeout=180_000)
+        page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel:text('Nbgrader')").click(timeout=120_000)
+        menu = page.locator("#jp-mainmenu-nbgrader")
+        assert menu.locator('li[data-command="nbgrader:open-course-list"]').is_visible()
+        for tool in ("nbgrader:open-formgrader", "nbgrader:open-create-assignment"):
+            assert not menu.locator(f'li[data-command="{tool}"]').is_visible(), tool
+        assert page.request.get(f"{hub.url}/user/{trainer}/formgrader").status == 404
+        page.goto(hub.url + "/hub/home", timeout=60_000)
+        page.locator("#stop").click()  # frees the one server the cap allows, for the learner
+        page.locator("#stop").wait_for(state="hidden", timeout=90_000)
+    finally:
+        context.close()
+
+
 # --- the walk through a cohort -------------------------------------------------------------------
 
 def _open_assignments(page) -> None:
