@@ -180,10 +180,14 @@ def _status(page, url: str) -> int:
 
 def test_each_role_is_refused_what_it_may_not_open(site, chromium):
     """Is a learner refused the dashboard, the debrief and the formgrader, and HR the debrief
-    and the formgrader, by the hub (403), while each opens what is theirs?"""
+    and the formgrader, by the hub (403), while each opens what is theirs; and is an account in
+    none of the course's groups refused a login, right password or not?"""
     hub, accounts = site.hub, site.accounts
-    learner, hr = chromium.new_context(), chromium.new_context()
+    learner, hr, outsider = chromium.new_context(), chromium.new_context(), chromium.new_context()
     try:
+        page = login(outsider, hub.url + "/hub/", accounts.grader, accounts.password)
+        page.locator(".login_error").wait_for(timeout=60_000)
+        assert "/hub/login" in page.url
         page = login(learner, hub.url + ROLEPLAY, accounts.learners[1], accounts.password)
         page.locator("button.serve-choice").first.click(timeout=120_000)  # plays the role-play
         page.wait_for_selector(".serve-feedback", timeout=30_000)
@@ -197,6 +201,7 @@ def test_each_role_is_refused_what_it_may_not_open(site, chromium):
     finally:
         learner.close()
         hr.close()
+        outsider.close()
 
 
 def test_a_trainers_jupyterlab_lists_the_course_and_has_no_formgrader_of_its_own(site, chromium):
