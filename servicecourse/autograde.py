@@ -6,7 +6,8 @@ module's tests from ``source/`` in the grader's own process (`servicecourse.grad
 wherever the two disagree, or an answer cell holds more than its answer, the hand-in is flagged
 with the reason and the answers-as-data score is recorded.
 
-Only new or changed hand-ins are graded (by a hash of their files); ``force`` regrades them all.
+Only new or changed hand-ins are graded (by a hash of their files), and those that could not be
+graded last time (the cause may have been fixed since); ``force`` regrades them all.
 Manual grades and comments are kept wherever the answer they graded is unchanged
 (`servicecourse.grading.records`). nbgrader grades one submission at a time and SQLite takes
 one writer at a time, so each worker process grades into a private copy of the gradebook and
@@ -195,13 +196,13 @@ class _Batch:
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self.before: dict[tuple[str, str], tuple[dict, dict[str, str]]] = {}
 
-    def finish(self, key: tuple[str, str], outcome: Outcome, digest: str, blame: str = "hand-in",
+    def finish(self, key: tuple[str, str], outcome: Outcome, digest: str,
                cells: dict[str, str] | None = None) -> None:
         """Record an outcome now, so an interrupted run keeps it."""
         self.outcomes[key] = outcome
         self.records[f"{key[0]}/{key[1]}"] = status.Record(
             outcome.status, outcome.reasons, digest, cells or {},
-            datetime.now(timezone.utc).isoformat(timespec="seconds"), blame)
+            datetime.now(timezone.utc).isoformat(timespec="seconds"))
         status.save(self.folder, self.records)
 
     def record(self, done: dict, digest: str) -> None:
@@ -212,7 +213,7 @@ class _Batch:
             outcome.status = "failed"
             outcome.reasons.append(done["reason"])
             self._drop(key)
-            self.finish(key, outcome, digest, blame=done.get("blame", "hand-in"))
+            self.finish(key, outcome, digest)
             return
         manual, old_cells = self.before[key]
         with Gradebook(self.db_url) as gradebook:
@@ -261,7 +262,7 @@ def autograde_cohort(folder: str | Path, workers: int | None = None, timeout: in
             key = (learner, module)
             digest = status.content_hash(folder / "submitted" / learner / module)
             previous = batch.records.get(f"{learner}/{module}")
-            if not force and previous and previous.hash == digest and previous.blame != "grader":
+            if not force and previous and previous.hash == digest and previous.status != "failed":
                 batch.outcomes[key] = Outcome(learner, module, "unchanged", list(previous.reasons))
                 continue
             outcome = batch.outcomes[key] = Outcome(learner, module)
@@ -337,11 +338,11 @@ def _run_pool(batch: _Batch, jobs: dict[tuple[str, str], str], workers: int, tim
                                               f"({deaths[key]} times); run autograde again"}
                             batch.outcomes[key].reasons.append(done["reason"])
                             batch.outcomes[key].status = "failed"
-                            batch.finish(key, batch.outcomes[key], jobs[key], blame="grader")
+                            batch.finish(key, batch.outcomes[key], jobs[key])
                             bar.update()
                             continue
                         except Exception as error:  # noqa: BLE001 - a grader bug fails one hand-in
-                            done = {"learner": key[0], "module": key[1], "ok": False, "blame": "grader",
+                            done = {"learner": key[0], "module": key[1], "ok": False,
                                     "reason": f"the grader failed on this hand-in ({type(error).__name__}: {error})"}
                         batch.record(done, jobs[key])
                         bar.update()

@@ -176,3 +176,11 @@ def test_a_killed_worker_fails_no_hand_in_and_the_batch_goes_on(graded):
     assert killed, "no worker was seen grading"
     assert {o.learner for o in outcomes} == {"ann", "bob", "cat", "dan", "eve", "fay"}
     assert all(o.status in ("graded", "unchanged") for o in outcomes), outcomes
+
+
+def test_a_hand_in_that_could_not_be_graded_is_tried_again_on_the_next_run(graded):
+    first_answer = next(iter(honest_answers(graded, MODULE, "bob")))
+    _hand_in(graded, "bob", {first_answer: "import os\nos._exit(1)"})
+    assert next(o for o in autograde_cohort(graded, progress=False) if o.learner == "bob").status == "failed"
+    again = next(o for o in autograde_cohort(graded, progress=False) if o.learner == "bob")
+    assert again.status == "failed" and "kernel died" in " ".join(again.reasons)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 STATUS_NAME = "status.json"
@@ -34,7 +34,6 @@ class Record:
     hash: str = ""  # of the hand-in's files, as graded
     cells: dict[str, str] = field(default_factory=dict)  # grade id -> hash of the cell's source
     graded_at: str = ""
-    blame: str = "hand-in"  # "hand-in" (its own doing) or "grader" (retried on the next run)
 
 
 def folder(cohort: Path) -> Path:
@@ -67,7 +66,8 @@ def load(cohort: Path) -> dict[str, Record]:
     if not path.exists():
         return {}
     raw = json.loads(path.read_text())
-    return {key: Record(**value) for key, value in raw.items()}
+    known = {f.name for f in fields(Record)}
+    return {key: Record(**{k: v for k, v in value.items() if k in known}) for key, value in raw.items()}
 
 
 def save(cohort: Path, records: dict[str, Record]) -> None:
