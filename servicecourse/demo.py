@@ -39,10 +39,14 @@ LEARNERS = [
 GRADED_BY_TRAINER = {"amara-okoye", "ben-carter", "chloe-martin"}
 
 
-def _submit(folder: Path, module: str, learner: str, how: str) -> None:
+def _submit(folder: Path, module: str, learner: str, how: str, codes: dict[tuple[str, str], str]) -> None:
     release = folder / "release" / module
     for notebook in sorted(release.glob("*.ipynb")):
-        answers = solution_answers(folder / "source" / module / notebook.name)
+        source = folder / "source" / module / notebook.name
+        answers = solution_answers(source)
+        for cell_id, scenario_id in roleplay_items(source).items():  # the code the app gave them
+            name = answers[cell_id].split("=", 1)[0].strip()
+            answers[cell_id] = f'{name} = "{codes[(learner, scenario_id)]}"'
         if how == "partial":
             answers = dict(list(answers.items())[: len(answers) // 2])
         elif how == "blank":
@@ -84,12 +88,14 @@ def _import_roster(folder: Path) -> None:
         raise RuntimeError("demo roster rejected: " + "; ".join(problems))
 
 
-def _play_roleplays(folder: Path) -> None:
+def _play_roleplays(folder: Path) -> dict[tuple[str, str], str]:
     """Record the learners' complete plays of the modules' role-plays, as the course app does
-    (`servicecourse.evidence`): a first play along one path or another, some going wrong, and a
-    good replay for those who finish everything; so the trainer debrief has first plays to show."""
-    from servicecourse import evidence
-    from servicecourse.pathcodes import LETTERS
+    (`servicecourse.evidence`), and return the graded code each was given for their first play.
+
+    Those who finish everything played well from the start; the others' first plays go one way
+    or another (some wrong) and are followed by a good replay, which is practice: so the trainer
+    debrief has first plays to show and the modules get the codes learners would paste."""
+    from servicecourse import evidence, pathcodes
     from servicecourse.scenario import load_by_id
     from servicecourse.vectors import path_to, paths
 
@@ -97,15 +103,19 @@ def _play_roleplays(folder: Path) -> None:
                            for notebook in (folder / "source" / module).glob("*.ipynb")
                            for scenario_id in roleplay_items(notebook).values()})
     players = [(learner, how) for learner, *_, how in LEARNERS if how != "missing"]
+    key = evidence.roleplay_key(folder)
+    codes = {}
     for scenario_id in scenario_ids:
         scenario = load_by_id(scenario_id)
-        every = paths(scenario)
+        every, good = paths(scenario), path_to(scenario)
         for number, (learner, how) in enumerate(players):
-            first = every[(number * 7) % len(every)]
-            evidence.record(folder, learner, scenario_id, "".join(LETTERS[i] for i in first))
-            if how == "complete":
-                evidence.record(folder, learner, scenario_id,
-                                "".join(LETTERS[i] for i in path_to(scenario)))
+            first = good if how == "complete" else every[(number * 7) % len(every)]
+            _, recorded = evidence.record(folder, learner, scenario_id, pathcodes.letters_of(first))
+            codes[(learner, scenario_id)] = pathcodes.sign(key, learner, scenario_id, recorded.letters,
+                                                          recorded.attempt)
+            if how != "complete":
+                evidence.record(folder, learner, scenario_id, pathcodes.letters_of(good))
+    return codes
 
 
 def you() -> str:
@@ -125,13 +135,14 @@ def build(folder: str | Path | None = None) -> Path:
     _import_roster(folder)
     for module in tqdm(modules(), desc="releasing the demo modules", unit="module"):
         cohort.run(api.generate_assignment(module), f"generate_assignment {module}")
+    codes = _play_roleplays(folder)
+    for module in modules():
         for learner, *_, how in LEARNERS:
             if how != "missing":
-                _submit(folder, module, learner, how)
+                _submit(folder, module, learner, how, codes)
     failed = [o for o in autograde_cohort(folder) if o.status == "failed"]
     if failed:
         raise RuntimeError(f"demo submissions failed to grade: {failed}")
     _grade_reflections(folder, GRADED_BY_TRAINER)
-    _play_roleplays(folder)
     exchange.release(folder, modules())
     return folder

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from servicecourse.pathcodes import LETTERS, PathCodeError, parse, practice
+from servicecourse.pathcodes import LETTERS, PathCodeError, letters_of, parse, practice
 from servicecourse.scenario import Beat, Choice, Ending, Scenario
 from servicecourse.serve import DIMENSIONS
 
@@ -97,7 +97,7 @@ class Roleplay:
     @property
     def letters(self) -> str:
         """The choices made so far, one letter each (A = a beat's first choice)."""
-        return "".join(LETTERS[step.index] for step in self.history)
+        return letters_of(step.index for step in self.history)
 
     @property
     def practice_code(self) -> str:

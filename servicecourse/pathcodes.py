@@ -55,6 +55,11 @@ class PathCode:
         return f"{self.scenario}/{self.letters}/{tail}"
 
 
+def letters_of(choices) -> str:
+    """The letters of a path given as choice indices: [1, 0, 2] -> 'BAC'."""
+    return "".join(LETTERS[index] for index in choices)
+
+
 def practice(scenario_id: str, letters: str) -> str:
     """The practice code of a play: ``<scenario>/<LETTERS>/practice``."""
     return str(PathCode(scenario_id, letters, None, None))

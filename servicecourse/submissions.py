@@ -96,28 +96,13 @@ def roleplay_items(source_notebook) -> dict[str, str]:
     return items
 
 
-def path_to(scenario_id: str, outcome: str = "good") -> str:
-    """The letters of the shortest play of a role-play that ends with ``outcome``."""
-    from collections import deque
-
-    from servicecourse.engine import LETTERS
+def path_letters(scenario_id: str, outcome: str = "good") -> str:
+    """The letters of a play of a role-play that ends with ``outcome`` (one found by the engine)."""
+    from servicecourse.pathcodes import letters_of
     from servicecourse.scenario import load_by_id
+    from servicecourse.vectors import path_to
 
-    scenario = load_by_id(scenario_id)
-    queue = deque([(scenario.start, "")])
-    seen = set()
-    while queue:
-        node, letters = queue.popleft()
-        if node in scenario.endings:
-            if scenario.endings[node].outcome == outcome:
-                return letters
-            continue
-        if (node, len(letters)) in seen:
-            continue
-        seen.add((node, len(letters)))
-        for index, choice in enumerate(scenario.beats[node].choices):
-            queue.append((choice.next, letters + LETTERS[index]))
-    raise ValueError(f"role-play '{scenario_id}' has no {outcome} ending")
+    return letters_of(path_to(load_by_id(scenario_id), outcome))
 
 
 def honest_answers(folder: str | Path, module: str, learner: str) -> dict[str, str]:
@@ -131,6 +116,6 @@ def honest_answers(folder: str | Path, module: str, learner: str) -> dict[str, s
     key = evidence.roleplay_key(folder)
     for cell_id, scenario_id in roleplay_items(source).items():
         name = answers[cell_id].split("=", 1)[0].strip()
-        code = pathcodes.sign(key, learner, scenario_id, path_to(scenario_id), 1)
+        code = pathcodes.sign(key, learner, scenario_id, path_letters(scenario_id), 1)
         answers[cell_id] = f'{name} = "{code}"'
     return answers

@@ -17,7 +17,7 @@ import pytest
 from servicecourse import pathcodes
 from servicecourse.grading.answers import clean_scores, read_answers
 from servicecourse.paths import EXERCISES, SOLUTIONS, modules
-from servicecourse.submissions import answer, path_to, roleplay_items, solution_answers
+from servicecourse.submissions import answer, path_letters, roleplay_items, solution_answers
 
 KEY = secrets.token_bytes(32)
 WITH_ROLEPLAY = [m for m in modules() if roleplay_items(next((SOLUTIONS / m).glob("*.ipynb")))]
@@ -47,7 +47,7 @@ def test_every_module_but_the_first_has_a_graded_roleplay():
 @pytest.mark.parametrize("module", WITH_ROLEPLAY)
 def test_the_first_play_earns_and_forged_copied_or_later_codes_earn_nothing(module):
     scenario = next(iter(roleplay_items(next((SOLUTIONS / module).glob("*.ipynb"))).values()))
-    good = path_to(scenario)
+    good = path_letters(scenario)
     first = {scenario: pathcodes.sign(KEY, "ann", scenario, good, 1)}
     forged = {scenario: f"{scenario}/{good}/1-{'A' * pathcodes.SIGNATURE_LENGTH}"}
     copied = {scenario: pathcodes.sign(KEY, "bob", scenario, good, 1)}
@@ -64,6 +64,8 @@ def test_the_first_play_earns_and_forged_copied_or_later_codes_earn_nothing(modu
 @pytest.mark.parametrize("module", WITH_ROLEPLAY)
 def test_a_first_play_that_went_wrong_earns_less_than_one_that_went_well(module):
     scenario = next(iter(roleplay_items(next((SOLUTIONS / module).glob("*.ipynb"))).values()))
-    well = _roleplay_points(module, {scenario: pathcodes.sign(KEY, "ann", scenario, path_to(scenario), 1)})
-    badly = _roleplay_points(module, {scenario: pathcodes.sign(KEY, "ann", scenario, path_to(scenario, "poor"), 1)})
+    def first_play(outcome: str) -> dict:
+        return {scenario: pathcodes.sign(KEY, "ann", scenario, path_letters(scenario, outcome), 1)}
+
+    well, badly = _roleplay_points(module, first_play("good")), _roleplay_points(module, first_play("poor"))
     assert badly < well

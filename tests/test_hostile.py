@@ -22,7 +22,7 @@ from servicecourse.autograde import autograde_cohort
 from servicecourse.feedback import generate_feedback
 from servicecourse.grading import sandbox
 from servicecourse.paths import REPO
-from servicecourse.submissions import answer, honest_answers, path_to, roleplay_items, solution_lines
+from servicecourse.submissions import answer, honest_answers, path_letters, roleplay_items, solution_lines
 
 from hostile import EXPECTED_FAILED, MARKER, cases
 
@@ -98,7 +98,7 @@ def batch(tmp_path_factory):
     (folder / ".certificate-key").write_text(CANARY)
     key = evidence.roleplay_key(folder)
     scenario = next(iter(roleplay_items(source).values()), None)
-    good = path_to(scenario) if scenario else ""
+    good = path_letters(scenario) if scenario else ""
     roleplay = {"forged": f"{scenario}/{good}/1-AAAAAAAAAA",
                 "copied": pathcodes.sign(key, "ann", scenario, good, 1),
                 "later": pathcodes.sign(key, "copied-code-learner", scenario, good, 2)} if scenario else {}
