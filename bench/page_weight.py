@@ -40,8 +40,8 @@ def main() -> None:
         heaviest = 0
         for name in pages():
             page = browser.new_page()
-            sizes = {}
-            page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body()) if r.ok else 0))
+            sizes: dict[str, int] = {}
+            page.on("response", lambda r, sizes=sizes: sizes.__setitem__(r.url, len(r.body()) if r.ok else 0))
             page.goto(f"{base}/{name}.html", wait_until="networkidle")
             page.close()
             heaviest = max(heaviest, sum(sizes.values()))

@@ -22,8 +22,7 @@ import ipywidgets as widgets
 from servicecourse import report
 from servicecourse.charts import figure_png, status_figure
 from servicecourse.cohort import CohortError
-from servicecourse.cohort_app import (PICKER_STYLE, CohortApp, cohorts_root, initial_cohort,
-                                      list_cohorts, style_html)
+from servicecourse.cohort_app import PICKER_STYLE, CohortApp, cohorts_root, initial_cohort, list_cohorts, style_html
 from servicecourse.policy import PolicyError
 from servicecourse.report import STATUSES, CohortReport, Row
 from servicecourse.roster import header_key
@@ -119,7 +118,8 @@ def cohort_view(data: CohortReport, team: str = ALL, manager: str = ALL) -> str:
         overdue=report.overdue_by_learner(late), any_due=any(row.due for row in shown),
         learners=learner_lines(shown, data.learners, data.policy),
         modules=data.policy.order(row.module for row in shown), columns=data.columns,
-        start_dates={lid: l.start_date.isoformat() for lid, l in data.learners.items() if l.start_date},
+        start_dates={lid: person.start_date.isoformat() for lid, person in data.learners.items()
+                     if person.start_date},
         status_class=status_class, csv_href=csv_href(shown, data.columns),
         pass_mark=data.pass_mark, policy_file=data.policy.source, due_days=data.policy.due_days))
 

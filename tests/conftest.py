@@ -74,7 +74,8 @@ def graded_cohort(tmp_path_factory) -> Path:
     wrong_serve = {
         # 3 of 6 statements right (of 5 points), the partly right reply (half of 2), 2 of 6
         # options judged right (of 3), a code that is not one; spirit_sign left blank.
-        "classify_statements": 'classification = {"A": "feedback", "B": "solutions", "C": "respect", "D": "feedback", "E": "spirit", "F": "solutions"}',
+        "classify_statements": ('classification = {"A": "feedback", "B": "solutions", "C": "respect", '
+                                '"D": "feedback", "E": "spirit", "F": "solutions"}'),
         "best_reply": 'best_reply = "D"',
         "beyond_the_fix": 'beyond_the_fix = ["B", "C", "E"]',
         "roleplay_path": 'path_code = "serve-call-centre/AAAA/9999"',

@@ -16,12 +16,13 @@ import json
 import re
 
 import pytest
+from test_static_player import _toc_files
 
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_by_id
 from servicecourse.vectors import all_vectors
+
 from conftest import hold_voila_front_end, voila_server
-from test_static_player import _toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

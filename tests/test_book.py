@@ -9,8 +9,9 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import toc_files
 from servicecourse.paths import REPO
+
+from conftest import toc_files
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import toc_files
 from servicecourse.articles import ARTICLES, NO_DATE
 from servicecourse.engine import Roleplay
 from servicecourse.paths import REPO, SOLUTIONS
 from servicecourse.scenario import load_all
+
+from conftest import toc_files
 
 SOURCES = REPO.parent / "shared" / "sources"
 ARTICLE_FILES = {"service-spirit": "000_92b76aeefe51b8b6.txt", "serve": "001_0bf1ff3dc2c1aaac.txt",
@@ -27,17 +28,20 @@ IDEAS = {
     "service-spirit": [["customer experience", "experience a customer"], ["creates value", "create value", "value for"],
                        ["little extra"], ["moments of truth", "moment of truth"], ["weak link"],
                        ["front office"], ["set the example", "sets the example", "by example"],
-                       ["satisfaction survey"], ["mystery visit"], ["complaint analysis", "analysing complaints", "complaints analysis"],
+                       ["satisfaction survey"], ["mystery visit"],
+                       ["complaint analysis", "analysing complaints", "complaints analysis"],
                        ["CRM"], ["real situations"], ["recruit"], ["posture"], ["appraisal"],
                        ["values and behaviours", "values and behaviour"]],
     "serve": [["Spirit of service"], ["Embrace solutions"], ["root cause"], ["ownership"],
               ["Respectful communication"], ["not blame", "rather than blame"], ["gossip"],
               ["Value feedback"], ["listen to understand"], ["Empowered excellence"],
               ["celebrate success"]],
-    "management": [["industrial", "organised like a factory"], ["silo"], ["support function"], ["serve those who serve", "serving those who serve"],
+    "management": [["industrial", "organised like a factory"], ["silo"], ["support function"],
+                   ["serve those who serve", "serving those who serve"],
                    ["meaning"], ["gadget"], ["tangible"], ["basic service"], ["extras"],
                    ["executives"], ["relationship quality", "quality of the relationship"], ["pays"],
-                   ["intrapreneur"], ["right to make mistakes"], ["no longer be needed", "no longer needed", "not to be needed"],
+                   ["intrapreneur"], ["right to make mistakes"],
+                   ["no longer be needed", "no longer needed", "not to be needed"],
                    ["Employee-Customer-Profit Chain"], ["employees first"]],
     "culture": [["reactive"], ["proactive"], ["customer impact", "impact on the customer"],
                 ["not customer-facing", "non-customer-facing", "never meet"],
@@ -45,7 +49,8 @@ IDEAS = {
                 ["align"], ["empowerment"], ["servitude"]],
     "commitment": [["flavour of the day"], ["service recovery"], ["base hits"], ["knowledge"],
                    ["will"], ["resources"], ["13 steps", "thirteen steps"],
-                   ["assess", "how customers experience you today"], ["continual improvement", "continuous improvement"]],
+                   ["assess", "how customers experience you today"],
+                   ["continual improvement", "continuous improvement"]],
 }
 
 

@@ -13,15 +13,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_report import copy_cohort, shared_template
 
-from conftest import voila_server
 from servicecourse import dashboard, report
 from servicecourse.cohort_app import initial_cohort, list_cohorts
 from servicecourse.dashboard import HRDashboard, cohort_view
 from servicecourse.policy import Policy
 from servicecourse.report import CohortReport, Row
 from servicecourse.roster import Learner
-from test_report import copy_cohort, shared_template
+
+from conftest import voila_server
 
 POLICY = Policy(0.7, {"culture": 7, "serve": 10}, 5)
 

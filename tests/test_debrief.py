@@ -13,15 +13,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import voila_server
 from servicecourse import debrief, evidence, page_request
-from servicecourse.debrief import (analyse, attempt_counts, choice_counts, collect, ending_counts,
-                                   path_code_in, reached, summary_lines, trouble_spots)
+from servicecourse.debrief import (
+    attempt_counts,
+    choice_counts,
+    collect,
+    ending_counts,
+    path_code_in,
+    reached,
+    summary_lines,
+    trouble_spots,
+)
 from servicecourse.engine import Roleplay
 from servicecourse.pathcodes import LETTERS, practice, sign
 from servicecourse.paths import REPO, SOLUTIONS
 from servicecourse.scenario import load_by_id
-from servicecourse.vectors import path_to, paths
+from servicecourse.vectors import path_to
+
+from conftest import voila_server
 
 SCENARIO = load_by_id("serve-call-centre")
 
@@ -46,7 +55,8 @@ def make_cohort(root: Path, name: str = "workshop", min_group: int = 3) -> Path:
     shutil.copytree(SOLUTIONS / "serve", folder / "source" / "serve")
     (folder / "nbgrader_config.py").write_text("c = get_config()\n")
     policy = (REPO / "course.yml").read_text()
-    (folder / "course.yml").write_text(re.sub(r"(?m)^debrief_min_group: \d+", f"debrief_min_group: {min_group}", policy))
+    (folder / "course.yml").write_text(
+        re.sub(r"(?m)^debrief_min_group: \d+", f"debrief_min_group: {min_group}", policy))
     return folder
 
 
@@ -136,7 +146,8 @@ def test_the_minimum_group_is_the_cohort_s_policy(tmp_path):
 def test_where_most_went_wrong_counts_first_plays_only(cohort):
     result, _ = _one(cohort)
     choices = SCENARIO.beats[SCENARIO.start].choices
-    harmful = 4 * (debrief.total(choices[LETTERS.index(POOR[0])]) < 0) + 2 * (debrief.total(choices[LETTERS.index(GOOD[0])]) < 0)
+    harmful = (4 * (debrief.total(choices[LETTERS.index(POOR[0])]) < 0)
+               + 2 * (debrief.total(choices[LETTERS.index(GOOD[0])]) < 0))
     spots = {s.beat.id: s for s in trouble_spots(result)}
     if 2 * harmful > 6:
         assert (spots[SCENARIO.start].harmful, spots[SCENARIO.start].reached) == (harmful, 6)  # not the 10 plays

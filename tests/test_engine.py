@@ -4,7 +4,7 @@ import pytest
 
 from servicecourse.engine import PathCodeError, Roleplay, first_sentence, play_letters, replay
 from servicecourse.pathcodes import LETTERS
-from servicecourse.scenario import load_all, load_by_id
+from servicecourse.scenario import load_by_id
 from servicecourse.vectors import path_to
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import BIN, run
 
 from servicecourse import cohort
 from servicecourse.paths import EXERCISES, SOLUTIONS, modules
 from servicecourse.submissions import answer, solution_answers
+
+from conftest import BIN, run
 
 OPTION = re.compile(r"^- \*\*([A-G])\.\*\* (.+?)\s*$", re.M)
 STUB = "# Write your answer on the line above, then run this cell."

@@ -46,7 +46,8 @@ def test_the_leak_search_finds_a_planted_solution_line(tmp_path):
 
 @pytest.mark.slow
 def test_the_built_site_holds_no_solution_or_hidden_test(built_site):
-    files = [p for p in built_site.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt", ".ipynb", ".json", ".md"}]
+    kinds = {".html", ".js", ".txt", ".ipynb", ".json", ".md"}
+    files = [p for p in built_site.rglob("*") if p.is_file() and p.suffix in kinds]
     assert any(p.name == "serve.html" for p in files)
     assert _leaks(files) == []
 

@@ -9,8 +9,16 @@ import hmac
 
 import pytest
 
-from servicecourse.pathcodes import (PathCode, PathCodeError, current_grader, graded_as, parse,
-                                     practice, sign, signature_ok)
+from servicecourse.pathcodes import (
+    PathCode,
+    PathCodeError,
+    current_grader,
+    graded_as,
+    parse,
+    practice,
+    sign,
+    signature_ok,
+)
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

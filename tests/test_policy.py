@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from servicecourse import paths
-from servicecourse.policy import (Policy, PolicyError, PolicyWarning, cohort_policy, course_policy,
-                                  read_policy)
+from servicecourse.policy import Policy, PolicyError, PolicyWarning, cohort_policy, course_policy, read_policy
 
 GOOD = {"pass_mark": 0.7, "debrief_min_group": 5, "modules": {"culture": 7, "serve": 10}}
 

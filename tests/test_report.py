@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from servicecourse import report
-from servicecourse.report import (GradebookError, GradingStatusError, cohort_report, completion,
-                                  write_report)
+from servicecourse.report import GradebookError, GradingStatusError, cohort_report, completion, write_report
 
 TODAY = date(2026, 1, 20)
 # ann (Sales, manager Hélène) started on 1 January; bob (Billing) has no start date; cat is in

@@ -30,7 +30,8 @@ def _file(tmp_path, content: str | bytes, name: str = "roster.csv") -> Path:
 def test_a_semicolon_export_in_windows_1252_is_read_with_a_warning():
     """Is Excel's French CSV (semicolons, cp1252, French headers) read, with a warning naming it?"""
     result = read(DATA / "roster-excel-fr.csv")
-    assert [(l.id, l.first_name, l.last_name, l.team, l.start_date) for l in result.learners] == [
+    assert [(person.id, person.first_name, person.last_name, person.team, person.start_date)
+            for person in result.learners] == [
         ("amara-okoye", "Amara", "Okoye", "Accueil", date(2026, 10, 1)),
         ("chloe-martin", "Chloé", "Martin", "Facturation", date(2026, 10, 1)),
         ("jose-nunez", "José", "Núñez", "Facturation", None)]
@@ -43,7 +44,7 @@ def test_a_tab_separated_export_with_a_bom_and_its_own_header_names_is_read():
     """Are tabs, a UTF-8 BOM and headers like 'First Name', 'Email Address' understood, with
     team and start date left out?"""
     result = read(DATA / "roster-tabs-bom.csv")
-    assert [(l.id, l.name, l.email, l.team, l.start_date) for l in result.learners] == [
+    assert [(person.id, person.name, person.email, person.team, person.start_date) for person in result.learners] == [
         ("dev-patel", "Dev Patel", "dev.patel@example.com", "", None),
         ("thi-ha-nguyen", "Thị Hà Nguyễn", "ha.nguyen@example.com", "", None)]
     assert result.problems == result.warnings == []
@@ -57,14 +58,15 @@ def test_headers_match_whatever_their_case_spacing_or_separator(tmp_path, header
     separator = ";" if ";" in header else "\t" if "\t" in header else ","
     row = separator.join(["ann", "Ann", "Archer", "ann@example.com"])
     result = read(_file(tmp_path, f"{header}\r\n{row}\r\n"))
-    assert [(l.id, l.name, l.email) for l in result.learners] == [("ann", "Ann Archer", "ann@example.com")]
+    assert [(person.id, person.name, person.email) for person in result.learners] == [
+        ("ann", "Ann Archer", "ann@example.com")]
 
 
 def test_utf_16_as_excel_saves_unicode_text_is_read(tmp_path):
     """Is Excel's 'Unicode text' (UTF-16 with a BOM, tabs) read?"""
     text = "id\tfirst_name\tlast_name\temail\nchloe\tChloé\tMartin\tc@example.com\n"
     result = read(_file(tmp_path, text.encode("utf-16")))
-    assert [l.first_name for l in result.learners] == ["Chloé"]
+    assert [person.first_name for person in result.learners] == ["Chloé"]
 
 
 def test_a_file_of_no_known_text_encoding_is_refused_by_name(tmp_path):
@@ -79,7 +81,7 @@ def test_a_file_of_no_known_text_encoding_is_refused_by_name(tmp_path):
 def test_without_the_optional_columns_the_learners_are_kept(tmp_path):
     """Is a roster without team and start_date accepted (no misleading 'missing column')?"""
     result = read(_file(tmp_path, "id,first_name,last_name,email\nann,Ann,Archer,ann@example.com\n"))
-    assert [(l.id, l.team, l.start_date) for l in result.learners] == [("ann", "", None)]
+    assert [(person.id, person.team, person.start_date) for person in result.learners] == [("ann", "", None)]
     assert result.problems == []
 
 
@@ -103,7 +105,7 @@ def test_extra_columns_are_kept_in_order_and_stored_with_the_cohort(tmp_path):
                              "0043,bob,Bob,Baker,bob@example.com,,\n", "hr.csv")
     result = read(source)
     assert result.columns == ["Employee ID", "Manager"]  # the unnamed empty column is dropped
-    assert [l.extra for l in result.learners] == [{"Employee ID": "0042", "Manager": "Hélène Roux"},
+    assert [person.extra for person in result.learners] == [{"Employee ID": "0042", "Manager": "Hélène Roux"},
                                                   {"Employee ID": "0043", "Manager": ""}]
     stored = roster.write(tmp_path / "cohort" / "roster.csv", result.learners, result.columns)
     again = read(stored)
@@ -122,7 +124,7 @@ def test_a_column_named_twice_is_refused(tmp_path):
 def test_every_bad_row_is_named_with_its_line_and_the_good_ones_kept():
     """Are an invalid email, a duplicate id, a non-ISO date and an empty id each named by line?"""
     result = read(DATA / "roster.csv")
-    assert [l.id for l in result.learners] == ["amara-okoye", "ben-carter", "grace-liu"]
+    assert [person.id for person in result.learners] == ["amara-okoye", "ben-carter", "grace-liu"]
     assert [p.split(": ", 1)[1] for p in result.problems] == [
         "line 4: email 'not-an-email' is not an email address",
         "line 5: id 'amara-okoye' is already on line 2",
@@ -136,7 +138,7 @@ def test_control_characters_are_refused_with_their_line(tmp_path, bad, code):
     """Is a name holding a NUL byte (or another control) refused, naming its line?"""
     path = _file(tmp_path, HEADER + ANN + f"bob,Bo{bad}b,Baker,bob@example.com,Sales,\n")
     result = read(path)
-    assert [l.id for l in result.learners] == ["ann"]
+    assert [person.id for person in result.learners] == ["ann"]
     assert result.problems == [(f"{path}: line 3: the first name holds a control character "
                                 f"({code}); the row is left out")]
 

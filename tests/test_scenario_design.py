@@ -11,8 +11,16 @@ import yaml
 from servicecourse.cli import main
 from servicecourse.paths import SCENARIOS
 from servicecourse.scenario import ScenarioError, load_all, load_scenario
-from servicecourse.scenario_design import (STRATEGIES, best, design_warnings, longest, play,
-                                           polite_markers, politest, shortest)
+from servicecourse.scenario_design import (
+    STRATEGIES,
+    best,
+    design_warnings,
+    longest,
+    play,
+    polite_markers,
+    politest,
+    shortest,
+)
 
 BAD = Path(__file__).parent / "data" / "bad_scenarios"
 

@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PageWatch
 from servicecourse import evidence
 from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_all, load_by_id
 from servicecourse.serve import DIMENSIONS, LABELS
 from servicecourse.static import scenario_data, scenario_html, scenario_json
-from servicecourse.vectors import all_vectors
-from servicecourse.vectors import path_to
+from servicecourse.vectors import all_vectors, path_to
 from servicecourse.widget import score_text as _score_text
+
+from conftest import PageWatch
 
 PLAYER = REPO / "book" / "_player" / "roleplay-player.js"
 # Texts whose first sentence is hard to find, besides every feedback of every role-play.

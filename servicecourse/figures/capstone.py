@@ -54,7 +54,8 @@ def models_figure():
             va="center", fontsize=12.5, weight="bold", color="#c62828")
     ax.text(width / 2, cy0 + ch * 0.3,
             "the job done right, plus the little extra;\na weak link anywhere in the journey "
-            "spoils it\nchapter: Service spirit: spreading it through the company", ha="center", va="center", fontsize=9,
+            "spoils it\nchapter: Service spirit: spreading it through the company",
+            ha="center", va="center", fontsize=9,
             color="#333", linespacing=1.3)
     return diagram(fig, ax, (-0.1, width + 0.1), (-0.1, height + 0.1))
 
