@@ -4,10 +4,13 @@ PYTHON := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 MODULES := $(notdir $(patsubst %/,%,$(wildcard solutions/*/)))
 
-.PHONY: start setup site exercises demo serve test test-fast bench lock clean
+.PHONY: start sandbox setup site exercises demo serve test test-fast lint bench lock clean
 
-start: setup site demo  ## set everything up, then serve site, apps and exercises
+start: sandbox setup site demo  ## set everything up, then serve site, apps and exercises
 	course serve
+
+sandbox:  ## bubblewrap, the sandbox learner notebooks are graded in (Debian package; needs root)
+	bash scripts/system-deps.sh bubblewrap
 
 setup: $(VENV)/.installed  ## virtual environment with the pinned dependencies
 
@@ -29,12 +32,16 @@ exercises: setup  ## regenerate exercises/ from solutions/ with nbgrader
 demo: setup  ## a demo cohort, autograded, with its completion report (in cohorts/demo, not in git)
 	course demo
 
-test: setup  ## the whole test suite (installs chromium and postgresql if missing)
+test: setup  ## the whole test suite (installs chromium, postgresql and bubblewrap if missing)
 	bash scripts/system-deps.sh
 	$(PYTHON) -m pytest
 
 test-fast: setup  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow"
+
+lint: setup  ## ruff and mypy, configured in pyproject.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: setup  ## benchmarks (print figures)
 	for script in bench/*.py; do $(PYTHON) $$script || exit 1; done
