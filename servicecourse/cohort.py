@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
+from servicecourse import evidence
 from servicecourse.grading.sandbox import install_kernel_spec
 from servicecourse.paths import REPO, SOLUTIONS
 
@@ -47,7 +48,7 @@ def sqlite_url(folder: Path) -> str:
 def create(folder: str | Path, db_url: str | None = None) -> Path:
     """Make a cohort folder with its config and a snapshot of the course's modules."""
     folder = Path(folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: rosters, gradebook, hand-ins
     source = folder / "source"
     if source.exists():
         shutil.rmtree(source)
@@ -56,6 +57,7 @@ def create(folder: str | Path, db_url: str | None = None) -> Path:
     db_url = db_url or sqlite_url(folder)
     (folder / CONFIG_NAME).write_text(_CONFIG_TEMPLATE.format(
         course_config=str(REPO / CONFIG_NAME), root=str(folder), db_url=db_url))
+    evidence.prepare(folder)  # the role-play app's folder: key, record (learners at import)
     venv_tools_on_path()
     install_kernel_spec()
     with Gradebook(db_url):

@@ -401,7 +401,7 @@ def collect(folder: str | Path) -> tuple[list[RoleplayDebrief], list[str]]:
 
 def _key(folder: Path) -> bytes | None:
     """The cohort's key if it exists (the debrief never makes one)."""
-    if not (folder / evidence.KEY_NAME).exists():
+    if not evidence.key_path(folder).exists():
         return None
     try:
         return evidence.roleplay_key(folder)

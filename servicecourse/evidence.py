@@ -1,12 +1,22 @@
 """The graded-play record: which cohort a learner plays for, its key, and every complete play.
 
 A learner's role-plays count as evidence only when played in the course app on the server,
-which knows who the visitor is (`servicecourse.page_request.visitor`). For each cohort whose
-``roster.csv`` lists the learner (learner id == user name), every complete play is appended to
-``COHORT/roleplay/attempts.jsonl`` (learner, scenario, letters, attempt number, UTC time) under
-a file lock, so that however many pages finish at once, a learner's first complete play of a
-role-play is attempt 1. The graded code of a play is signed with the cohort's key,
-``COHORT/.roleplay-key`` (owner-only, made on first use), which never leaves the server.
+which knows who the visitor is (`servicecourse.page_request.visitor`). Everything the app reads
+or writes of a cohort is in the cohort's role-play folder, ``COHORT/roleplay/``, and nothing
+else of the cohort (on the hub the app's account can read nothing else, deploy/hub_share.py):
+
+- ``learners.txt``: the learner ids of the roster, one a line (learner id == user name),
+  rewritten at every roster import (`prepare`); a cohort made before it existed falls back to
+  the ids of its ``roster.csv``;
+- ``key``: the cohort's role-play key (made on first use; a cohort made before keeps its
+  ``COHORT/.roleplay-key``, moved here by `prepare`), which never leaves the server;
+- ``attempts.jsonl``: every complete play (learner, scenario, letters, attempt number, UTC
+  time), appended under a file lock, so that however many pages finish at once, a learner's
+  first complete play of a role-play is attempt 1.
+
+The files are made group-readable (the record group-writable) whatever the umask, and the
+folder owner-only: on one machine nobody else enters it; on the hub deploy/setup-hub.sh opens
+it to one group, the app's account's. The graded code of a play is signed with the key.
 
 Anywhere else (the static site, a learner's own JupyterLab, a visitor on no roster) a play gets
 a practice code: `practice_outcome`.
@@ -17,33 +27,71 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
+import logging
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from servicecourse import pathcodes
 
-KEY_NAME = ".roleplay-key"
-RECORD = Path("roleplay") / "attempts.jsonl"
+FOLDER = "roleplay"
+KEY_NAME = "key"
+OLD_KEY_NAME = ".roleplay-key"  # at the top of cohorts made before the role-play folder
+LEARNERS_NAME = "learners.txt"
+RECORD_NAME = "attempts.jsonl"
+KEY_MODE, LEARNERS_MODE, RECORD_MODE = 0o640, 0o640, 0o660
 ROSTER_NAME = "roster.csv"  # as servicecourse.roster.ROSTER_NAME (not imported: see roster_ids)
 COHORTS_ENV = "COURSE_COHORTS"
 PRACTICE_NOTE = ("Plays here are practice: graded codes come from the course app, where your "
                  "first complete play of each role-play is recorded.")
+
+_log = logging.getLogger(__name__)
 
 
 class EvidenceError(OSError):
     """A cohort's key or record cannot be read or written (the message names the file)."""
 
 
-# --- cohorts and rosters ------------------------------------------------------------------------
+def roleplay_folder(folder: str | Path) -> Path:
+    """The cohort's role-play folder: all the course app reads or writes of the cohort."""
+    return Path(folder) / FOLDER
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Write a file that must not exist yet, whole and with exactly ``mode`` (not the umask's)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), mode)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+
+
+# --- cohorts and their learners -----------------------------------------------------------------
 
 def cohorts_root() -> Path:
     """The folder holding the cohorts: ``$COURSE_COHORTS`` if set, else ``servicecourse.paths.COHORTS``."""
     from servicecourse.paths import COHORTS
 
     return Path(os.environ.get(COHORTS_ENV) or COHORTS)
+
+
+def _roster_file_ids(path: Path) -> set[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", ",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return {(row.get("id") or "").strip() for row in csv.DictReader(handle, dialect=dialect)} - {""}
 
 
 def roster_ids(folder: str | Path) -> set[str]:
@@ -53,50 +101,112 @@ def roster_ids(folder: str | Path) -> set[str]:
     the csv module: importing the roster module would load nbgrader into every role-play kernel
     (87 MB and 3 s measured here) for one column.
     """
-    path = Path(folder) / ROSTER_NAME
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
-            handle.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", ",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            return {(row.get("id") or "").strip() for row in csv.DictReader(handle, dialect=dialect)} - {""}
+        return _roster_file_ids(Path(folder) / ROSTER_NAME)
     except (OSError, UnicodeDecodeError, csv.Error):
         return set()
 
 
+def learner_ids(folder: str | Path) -> set[str]:
+    """The learners the role-play app grades in a cohort: its role-play folder's ``learners.txt``,
+    or, in a cohort made before that file existed, its roster's ids (empty if neither is readable)."""
+    path = roleplay_folder(folder) / LEARNERS_NAME
+    try:
+        return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()} - {""}
+    except (FileNotFoundError, NotADirectoryError):  # no such file: a cohort made before
+        return roster_ids(folder)
+    except (OSError, UnicodeDecodeError) as error:
+        _log.warning("%s: cannot read the cohort's learners (%s); its plays are practice", path, error)
+        return set()
+
+
 def learner_cohorts(learner: str, root: str | Path | None = None) -> list[Path]:
-    """The cohort folders under ``root`` whose roster lists ``learner``, sorted by name."""
+    """The cohort folders under ``root`` that list ``learner`` (`learner_ids`), sorted by name."""
     root = Path(root) if root else cohorts_root()
     try:
         folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         return []
-    return [folder for folder in folders if learner in roster_ids(folder)]
+    return [folder for folder in folders if learner in learner_ids(folder)]
+
+
+def write_learners(folder: str | Path, learners: Iterable[str]) -> Path:
+    """Replace the cohort's ``learners.txt`` (ids only, sorted) in one step; return its path."""
+    path = roleplay_folder(folder) / LEARNERS_NAME
+    temporary = _temporary(path)
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        _write_new(temporary, "".join(f"{learner}\n" for learner in sorted(set(learners))).encode(),
+                   LEARNERS_MODE)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise EvidenceError(f"{path}: cannot write the cohort's learners ({error.strerror})") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def prepare(folder: str | Path, learners: Iterable[str] | None = None) -> Path:
+    """Make the cohort's role-play folder complete and return it: the folder, the key (moved
+    from the top of a cohort made before), the record, and ``learners.txt`` from ``learners``
+    or else from ``roster.csv`` (left as it is when the cohort has no roster)."""
+    folder = Path(folder)
+    share = roleplay_folder(folder)
+    try:
+        share.mkdir(mode=0o700, exist_ok=True)
+        old, key = folder / OLD_KEY_NAME, share / KEY_NAME
+        if old.exists():
+            try:
+                os.link(old, key)
+            except FileExistsError:
+                pass  # this cohort's key is the one already in its role-play folder
+            else:
+                old.unlink()
+                key.chmod(KEY_MODE)
+        try:
+            _write_new(share / RECORD_NAME, b"", RECORD_MODE)
+        except FileExistsError:
+            pass
+    except OSError as error:
+        raise EvidenceError(f"{share}: cannot lay out the role-play folder ({error})") from None
+    roleplay_key(folder)
+    if learners is None:
+        try:
+            learners = _roster_file_ids(folder / ROSTER_NAME)
+        except FileNotFoundError:
+            return share
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            raise EvidenceError(f"{folder / ROSTER_NAME}: cannot read the learner ids ({error})") from None
+    write_learners(folder, learners)
+    return share
 
 
 # --- the key ------------------------------------------------------------------------------------
 
+def key_path(folder: str | Path) -> Path:
+    """Where the cohort's key is: in its role-play folder, or at the top of a cohort made
+    before (until `prepare` moves it); the former when there is none yet."""
+    key, old = roleplay_folder(folder) / KEY_NAME, Path(folder) / OLD_KEY_NAME
+    return old if old.exists() and not key.exists() else key
+
+
 def roleplay_key(folder: str | Path) -> bytes:
-    """The cohort's role-play key, made (random, owner-only file) the first time it is asked for.
+    """The cohort's role-play key, made (random, in the role-play folder) the first time it is
+    asked for.
 
     Two processes asking at once get the same key: the file is written whole under another
     name, then linked into place, which only one of them can do.
     """
-    path = Path(folder) / KEY_NAME
+    path = roleplay_folder(folder) / KEY_NAME
+    for existing in (path, Path(folder) / OLD_KEY_NAME):
+        try:
+            return _read_key(existing)
+        except FileNotFoundError:
+            pass
+    temporary = _temporary(path)
     try:
-        return _read_key(path)
-    except FileNotFoundError:
-        pass
-    temporary = path.with_name(f"{KEY_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        _write_new(temporary, (secrets.token_hex(32) + "\n").encode("ascii"), KEY_MODE)
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -133,7 +243,7 @@ class Attempt:
 
 def record_path(folder: str | Path) -> Path:
     """The cohort's record of complete plays."""
-    return Path(folder) / RECORD
+    return roleplay_folder(folder) / RECORD_NAME
 
 
 def _parse_line(line: str) -> Attempt | None:
@@ -174,7 +284,7 @@ def record(folder: str | Path, learner: str, scenario_id: str, letters: str,
     time = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, RECORD_MODE)
         with os.fdopen(descriptor, "r+b", buffering=0) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
             text = handle.read().decode("utf-8", errors="replace")

@@ -17,7 +17,8 @@ line; the other rows are kept.
 
 The cohort keeps its roster in ``roster.csv`` (private, in the cohort folder, written as every
 course CSV: `servicecourse.spreadsheet`) and mirrors the learners into nbgrader's gradebook, so
-formgrader shows their names. Re-importing a file updates learners by id and never duplicates
+formgrader shows their names, and their ids alone into the role-play app's folder
+(`servicecourse.evidence`). Re-importing a file updates learners by id and never duplicates
 them.
 """
 
@@ -322,7 +323,7 @@ def import_csv(folder: str | Path, path: str | Path) -> Roster:
     """
     from nbgrader.api import Gradebook
 
-    from servicecourse import cohort
+    from servicecourse import cohort, evidence
 
     folder = Path(folder)
     given = read(path)
@@ -336,6 +337,7 @@ def import_csv(folder: str | Path, path: str | Path) -> Roster:
             **{c: getattr(before, c) for c in OPTIONAL if c not in given.known})
     columns = stored.columns + [c for c in given.columns if c not in stored.columns]
     write(stored_path, list(merged.values()), columns)
+    evidence.prepare(folder, learners=merged)  # the role-play app reads these ids, nothing else
     with Gradebook(cohort.db_url(folder)) as gradebook:
         for learner in given.learners:
             gradebook.update_or_create_student(learner.id, first_name=learner.first_name,

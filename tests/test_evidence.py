@@ -55,21 +55,115 @@ def test_a_roster_as_excel_writes_it_is_read_too(tmp_path):
     assert evidence.roster_ids(folder) == set()
 
 
-def test_the_key_is_made_once_owner_only_and_kept(tmp_path):
+def test_the_key_is_made_once_in_the_role_play_folder_and_kept(tmp_path):
+    """Is the key made on first use in COHORT/roleplay/ (0640 in an owner-only folder), with no
+    temporary file left, the same key given back, and another cohort given another key?"""
     key = evidence.roleplay_key(tmp_path)
-    path = tmp_path / ".roleplay-key"
-    assert len(key) == 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    path = tmp_path / "roleplay" / "key"
+    assert len(key) == 32 and stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert evidence.roleplay_key(tmp_path) == key
-    assert [p.name for p in tmp_path.iterdir()] == [".roleplay-key"]  # no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == ["roleplay"]
+    assert [p.name for p in path.parent.iterdir()] == ["key"]  # no temporary file left
     other = tmp_path / "other"
     other.mkdir()
     assert evidence.roleplay_key(other) != key
 
 
 def test_an_unusable_key_file_is_reported_with_its_path(tmp_path):
-    (tmp_path / ".roleplay-key").write_text("not hex")
-    with pytest.raises(evidence.EvidenceError, match=str(tmp_path / ".roleplay-key")):
+    """Is a key file that does not hold a key reported with its path?"""
+    (tmp_path / "roleplay").mkdir()
+    (tmp_path / "roleplay" / "key").write_text("not hex")
+    with pytest.raises(evidence.EvidenceError, match=str(tmp_path / "roleplay" / "key")):
         evidence.roleplay_key(tmp_path)
+
+
+def test_a_cohort_made_before_keeps_its_key_and_prepare_moves_it_into_the_folder(root):
+    """Does a cohort whose key is still COHORT/.roleplay-key keep signing with it, and does
+    `prepare` move that key into the role-play folder, so that codes given before still verify?"""
+    folder = root / "spring"
+    old = folder / ".roleplay-key"
+    old.write_text("ab" * 32 + "\n")
+    [before] = evidence.record_play("amara", "serve-call-centre", "BACA", root)
+    assert evidence.key_path(folder) == old and evidence.roleplay_key(folder) == bytes.fromhex("ab" * 32)
+    evidence.prepare(folder)
+    assert not old.exists() and evidence.key_path(folder) == folder / "roleplay" / "key"
+    assert stat.S_IMODE((folder / "roleplay" / "key").stat().st_mode) == 0o640
+    assert signature_ok(evidence.roleplay_key(folder), "amara", parse(before.code, "serve-call-centre"))
+    [again] = evidence.record_play("amara", "serve-call-centre", "AAAA", root)
+    assert again.code == before.code
+
+
+def test_prepare_writes_ids_only_and_shareable_modes_whatever_the_umask(root):
+    """Does `prepare` write the roster's ids and nothing else of it (no emails), the key and the
+    learners group-readable and the record group-writable even under umask 077, and leave the
+    key and the record as they are when run again?"""
+    folder = root / "spring"
+    umask = os.umask(0o077)
+    try:
+        share = evidence.prepare(folder)
+    finally:
+        os.umask(umask)
+    assert share == folder / "roleplay"
+    assert (share / "learners.txt").read_text() == "amara\nben\n"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in share.iterdir()}
+    assert modes == {"key": 0o640, "learners.txt": 0o640, "attempts.jsonl": 0o660}
+    key = evidence.roleplay_key(folder)
+    evidence.record(folder, "amara", "serve-call-centre", "BACA")
+    evidence.prepare(folder, learners=["ben", "chloe", "ben"])
+    assert evidence.roleplay_key(folder) == key and len(evidence.attempts(folder)[0]) == 1
+    assert (share / "learners.txt").read_text() == "ben\nchloe\n"
+    assert sorted(p.name for p in share.iterdir()) == ["attempts.jsonl", "key", "learners.txt"]
+
+
+def test_the_app_reads_the_learners_file_and_the_roster_only_in_a_cohort_made_before(root):
+    """Is a learner graded in a cohort when its learners.txt lists them (whatever roster.csv
+    says), and is roster.csv read only when the cohort has no learners.txt?"""
+    evidence.write_learners(root / "spring", ["amara"])
+    assert evidence.learner_ids(root / "spring") == {"amara"}
+    assert [p.name for p in evidence.learner_cohorts("ben", root)] == ["autumn"]
+    (root / "spring" / "roster.csv").unlink()
+    assert [p.name for p in evidence.learner_cohorts("amara", root)] == ["spring"]
+    (root / "spring" / "roleplay" / "learners.txt").unlink()
+    assert evidence.learner_ids(root / "spring") == set()
+    assert evidence.learner_ids(root / "autumn") == {"ben", "chloe"}  # made before: its roster
+
+
+def test_a_learners_file_that_cannot_be_read_grades_nobody_and_says_why(root, caplog):
+    """Does a learners.txt that cannot be read make the cohort's plays practice (not fall back
+    to the roster), with a warning naming the file?"""
+    (root / "spring" / "roleplay" / "learners.txt").mkdir(parents=True)
+    assert evidence.learner_ids(root / "spring") == set()
+    assert "learners.txt: cannot read the cohort's learners" in caplog.text
+    [outcome] = evidence.record_play("amara", "serve-call-centre", "BACA", root)
+    assert outcome.kind == "practice"
+
+
+def test_prepare_names_a_roster_it_cannot_read(tmp_path):
+    """Is a roster.csv that cannot be read reported with its path by `prepare`?"""
+    (tmp_path / "roster.csv").mkdir()
+    with pytest.raises(evidence.EvidenceError, match=str(tmp_path / "roster.csv")):
+        evidence.prepare(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_new_cohort_and_each_roster_import_keep_the_role_play_folder_up_to_date(tmp_path):
+    """Does a new cohort get its role-play folder (key, empty record) and a private folder, and
+    does each roster import rewrite the learner ids there, merged as the roster is?"""
+    from servicecourse import cohort, roster
+
+    folder = cohort.create(tmp_path / "c")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    share = folder / "roleplay"
+    assert sorted(p.name for p in share.iterdir()) == ["attempts.jsonl", "key"]
+    first = tmp_path / "first.csv"
+    first.write_text("id,first_name,last_name,email,manager\nana,Ana,Silva,ana@example.com,Zoe Boss\n")
+    second = tmp_path / "second.csv"
+    second.write_text("id;Prénom;Nom;E-mail\nbo;Bo;Li;bo@example.com\n", encoding="utf-8")
+    assert not roster.import_csv(folder, first).problems
+    assert not roster.import_csv(folder, second).problems
+    assert (share / "learners.txt").read_text() == "ana\nbo\n"
+    assert evidence.learner_ids(folder) == set(roster.load(folder))
 
 
 def test_attempts_are_numbered_per_learner_and_role_play(tmp_path):
@@ -85,7 +179,8 @@ def test_attempts_are_numbered_per_learner_and_role_play(tmp_path):
                                     "letters": "BACA", "attempt": 1, "time": "2027-03-01T09:30:00+00:00"}
     recorded, unreadable = evidence.attempts(tmp_path)
     assert [a.attempt for a in recorded] == [1, 2, 1, 1] and unreadable == 0
-    assert stat.S_IMODE((tmp_path / "roleplay" / "attempts.jsonl").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "roleplay" / "attempts.jsonl").stat().st_mode) & 0o007 == 0
+    assert stat.S_IMODE((tmp_path / "roleplay").stat().st_mode) == 0o700
 
 
 def test_a_damaged_line_is_counted_not_fatal_and_a_cut_line_does_not_swallow_the_next(tmp_path):
@@ -177,4 +272,4 @@ def test_a_record_path_that_is_not_a_folder_says_so_and_falls_back_to_practice(r
     (root / "spring" / "roleplay").write_text("a file where the record's folder should be")
     [outcome] = evidence.record_play("amara", "serve-call-centre", "BACA", root)
     assert outcome.kind == "error" and outcome.code.endswith("/practice")
-    assert "attempts.jsonl" in outcome.problem
+    assert str(root / "spring" / "roleplay") in outcome.problem and "Not a directory" in outcome.problem
