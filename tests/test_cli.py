@@ -31,6 +31,7 @@ def test_check_fails_with_every_problem_and_no_traceback(tmp_path):
     assert "serve-call-centre.yaml: ok" in result.stdout
 
 
+@pytest.mark.slow
 def test_report_on_a_folder_that_is_not_a_cohort_says_so(tmp_path):
     result = run(str(BIN / "course"), "report", "--course-dir", str(tmp_path), check=False)
     assert result.returncode == 1 and "not a cohort folder" in result.stderr
@@ -58,6 +59,7 @@ def test_demo_builds_a_graded_cohort_with_every_status(tmp_path):
     assert sorted(p.name for p in outbound.iterdir()) == sorted(modules())
 
 
+@pytest.mark.slow
 def test_release_publishes_to_the_exchange_it_is_given_and_remembers_it(tmp_path):
     """Does `cohort release --exchange DIR` publish the module there, a later release publish
     to the same exchange without the option, and a cohort without one say it published nothing?"""

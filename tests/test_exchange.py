@@ -19,6 +19,8 @@ from servicecourse.submissions import answer, solution_answers
 
 from conftest import BIN, run
 
+pytestmark = pytest.mark.slow  # every test here makes a real cohort (nbgrader's gradebook)
+
 ME = getpass.getuser()  # nbgrader hands in under the Unix user name
 
 
@@ -116,7 +118,6 @@ def test_collect_takes_hand_ins_of_roster_learners_only(released, tmp_path):
     assert exchange.collect(released).placed == []  # nothing newer the second time
 
 
-@pytest.mark.slow
 def test_feedback_is_released_for_exchange_hand_ins_and_fetched_by_the_learner(released, tmp_path):
     """After grading, can the learner fetch their feedback page from the exchange, and is a
     hand-in collected from a folder (no exchange secret) reported instead of released?"""

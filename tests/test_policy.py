@@ -46,6 +46,7 @@ def test_a_cohort_made_before_the_policy_falls_back_with_a_warning(tmp_path):
     assert str(tmp_path) in policy.note and "copy that file into" in policy.note
 
 
+@pytest.mark.slow
 def test_a_new_cohort_gets_a_copy_of_the_policy(tmp_path):
     """Does cohort.create copy course.yml into the cohort, so later edits of the repo's leave it be?"""
     from servicecourse import cohort

@@ -208,6 +208,7 @@ def cohort_folder(tmp_path_factory):
     return cohort.create(tmp_path_factory.mktemp("roster") / "c")
 
 
+@pytest.mark.slow
 def test_importing_merges_by_id_keeps_columns_and_fills_the_gradebook(cohort_folder, tmp_path):
     """Does a re-import update learners by id, keep every file's extra columns, and mirror the
     names into nbgrader's gradebook?"""
