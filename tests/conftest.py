@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +21,28 @@ from servicecourse.paths import REPO
 
 BIN = Path(sys.executable).parent
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+class _LiveMarkup(HTMLParser):
+    """Collects what a browser would run in a page: script-like elements, event handlers and
+    javascript: links."""
+
+    def __init__(self):
+        super().__init__()
+        self.live: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "object", "embed"):
+            self.live.append(tag)
+        self.live += [f"{tag}[{name}]" for name, value in attrs if name.lower().startswith("on")
+                      or (name.lower() in ("href", "src") and "javascript:" in (value or "").lower())]
+
+
+def live_markup(page: str) -> list[str]:
+    """Everything in ``page`` that would run in a browser (empty for a page of plain text)."""
+    parser = _LiveMarkup()
+    parser.feed(page)
+    return parser.live
 
 
 def run(*command: str, cwd: Path = REPO, check: bool = True, **kwargs) -> subprocess.CompletedProcess:

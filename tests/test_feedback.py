@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import nbformat
 from markupsafe import Markup
 
 from servicecourse.feedback import OUTPUT_CHARS, Block, Page, _description, _printed, _verdict
 from servicecourse.templating import render
 
-
-class _Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.live: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed"):
-            self.live.append(tag)
-        self.live += [f"{tag}[{name}]" for name, _ in attrs if name.startswith("on")]
+from conftest import live_markup
 
 
 def _page(*blocks: Block, failed: str = "") -> str:
     return render("feedback/page.html.j2", page=Page("serve", "ann", "Ann <b>Lee</b>", 7, 17,
                                                      "2026-11-30", list(blocks), failed))
-
-
-def _live(html: str) -> list[str]:
-    parser = _Elements()
-    parser.feed(html)
-    return parser.live
 
 
 def test_a_tests_description_is_its_docstring_and_nothing_else():
@@ -68,7 +51,7 @@ def test_learner_markup_is_shown_as_text_never_run():
                        max_points=3, points=2, comment="<b onclick=x>"),
                  Block("test", title="<svg onload=alert(3)>", points=0, max_points=2,
                        verdict="Not right yet.", explanation="<script>x</script>"))
-    assert _live(html) == []
+    assert live_markup(html) == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Ann &lt;b&gt;Lee&lt;/b&gt;" in html
 
@@ -79,7 +62,7 @@ def test_the_course_text_is_rendered_but_its_raw_html_is_not_run():
     block = Block("text", html=Markup(_MARKDOWN.render("## Question\n\n<script>bad()</script> **bold**")))
     html = _page(block)
     assert "<h2>Question</h2>" in html and "<strong>bold</strong>" in html
-    assert _live(html) == []
+    assert live_markup(html) == []
 
 
 def test_a_page_for_a_hand_in_that_could_not_be_graded_says_why():

@@ -9,7 +9,6 @@ import socket
 import sys
 import threading
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -24,6 +23,7 @@ from servicecourse.grading import sandbox
 from servicecourse.paths import REPO
 from servicecourse.submissions import answer, honest_answers, path_letters, roleplay_items, solution_lines
 
+from conftest import live_markup
 from hostile import EXPECTED_FAILED, MARKER, cases
 
 pytestmark = pytest.mark.slow
@@ -53,26 +53,6 @@ class _Listener(threading.Thread):
                 connection.close()
             except OSError:
                 pass
-
-
-class _Markup(HTMLParser):
-    """Collects what a browser would run: script elements and event-handler attributes."""
-
-    def __init__(self):
-        super().__init__()
-        self.live: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed"):
-            self.live.append(tag)
-        self.live += [f"{tag} {name}" for name, _ in attrs if name.lower().startswith("on")
-                      or (name.lower() in ("href", "src") and "javascript:" in (_ or "").lower())]
-
-
-def _live_markup(page: str) -> list[str]:
-    parser = _Markup()
-    parser.feed(page)
-    return parser.live
 
 
 def _tree_digest(*roots: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -193,7 +173,7 @@ def test_nothing_a_learner_receives_holds_a_secret(batch):
             text = path.read_text(errors="replace")
             leaked = [s for s in secrets if s in text and not any(s in line for line in own)]
             assert not leaked, (learner, path.name, leaked[:3])
-            assert _live_markup(text) == [], (learner, path.name)
+            assert live_markup(text) == [], (learner, path.name)
             assert "Traceback" not in text and "AssertionError" not in text, (learner, path)
 
 
