@@ -20,8 +20,9 @@ formgrader             /services/<course_id>/formgrader                trainers
 
 Anyone else asking is refused (403) by the hub's own check of ``access:services!service=...``
 or ``access:servers!user=...``. The services run as unprivileged Unix accounts: the role-play as
-``COURSE_APPS_USER`` (which reads nothing private), the rest as ``COURSE_GRADER_USER``, the
-account that owns the cohorts (as nbgrader's docs set up a shared grader).
+``COURSE_APPS_USER``, which reads of the cohorts only their role-play folders (learner ids, key,
+record of plays: deploy/hub_share.py), the rest as ``COURSE_GRADER_USER``, the account that
+owns the cohorts (as nbgrader's docs set up a shared grader).
 
 Settings, all from the environment (see deploy/README.md):
   COURSE_HUB_IP / COURSE_HUB_PORT   where the hub listens (127.0.0.1:8000; TLS is a reverse proxy's job)
@@ -40,6 +41,9 @@ Settings, all from the environment (see deploy/README.md):
   COURSE_GRADER_USER                Unix account of the formgrader, dashboard and debrief
                                     (grader-<course_id>); it owns the cohorts
   COURSE_APPS_USER                  Unix account of the role-play app (course-apps)
+  COURSE_ROLEPLAY_GROUP             Unix group of the role-play app's account and the grader,
+                                    which the cohorts' role-play folders are shared with
+                                    (course-roleplay; deploy/setup-hub.sh makes it)
   COURSE_ACTIVE_SERVER_LIMIT        learners' and trainers' JupyterLab servers running at once (30)
   COURSE_IDLE_TIMEOUT               seconds after which an idle JupyterLab server is stopped (3600)
   COURSE_HUB_DB_URL                 the hub's own database (default sqlite in the working folder)
@@ -49,6 +53,7 @@ Settings, all from the environment (see deploy/README.md):
 from __future__ import annotations
 
 import os
+import pwd
 import sys
 import time
 from pathlib import Path
@@ -61,6 +66,9 @@ BIN = Path(sys.executable).parent  # the course's venv: JupyterHub runs from it
 for folder in (REPO, DEPLOY):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+
+from hub_share import group as roleplay_group  # noqa: E402
+from hub_share import is_member, shared_root  # noqa: E402
 
 from servicecourse import cohort  # noqa: E402
 from servicecourse.launch import voila_command  # noqa: E402
@@ -83,6 +91,7 @@ COURSE_ID = cohort.config(COHORT if COHORT else REPO).CourseDirectory.course_id
 EXCHANGE = env("COURSE_EXCHANGE_ROOT") or "/srv/nbgrader/exchange"
 GRADER_USER = env("COURSE_GRADER_USER") or f"grader-{COURSE_ID}"
 APPS_USER = env("COURSE_APPS_USER") or "course-apps"
+ROLEPLAY_GROUP = roleplay_group()
 PATH = f"{BIN}:/usr/local/bin:/usr/bin:/bin"
 
 # --- the hub and its proxy ---------------------------------------------------------------------
@@ -174,12 +183,23 @@ if COHORT:  # the trainers' formgrader (nbgrader docs: "one class, multiple grad
         "oauth_no_confirm": True,
     })
 
-VOILA = {  # name: (port, preheated kernels, Unix account)
-    "roleplay": (_int("COURSE_ROLEPLAY_PORT", 10101), _int("COURSE_APPS_PREHEAT", 4), APPS_USER),
-    "dashboard": (_int("COURSE_DASHBOARD_PORT", 10102), 1, GRADER_USER),
-    "debrief": (_int("COURSE_DEBRIEF_PORT", 10103), 1, GRADER_USER),
+# The role-play app reads the cohorts' role-play folders only, shared with its account's group
+# beside the cohorts (deploy/hub_share.py); without the group every play would be practice.
+try:
+    pwd.getpwnam(APPS_USER)
+except KeyError:
+    pass  # no such account: JupyterHub says so when it starts the service
+else:
+    if not is_member(APPS_USER, ROLEPLAY_GROUP):
+        raise SystemExit(f"{APPS_USER} is not in the group {ROLEPLAY_GROUP}, so the role-play app "
+                         "could not record any play: run deploy/setup-hub.sh (deploy/README.md)")
+VOILA = {  # name: (port, preheated kernels, Unix account, its folder of cohorts)
+    "roleplay": (_int("COURSE_ROLEPLAY_PORT", 10101), _int("COURSE_APPS_PREHEAT", 4), APPS_USER,
+                 shared_root(COHORTS)),
+    "dashboard": (_int("COURSE_DASHBOARD_PORT", 10102), 1, GRADER_USER, COHORTS),
+    "debrief": (_int("COURSE_DEBRIEF_PORT", 10103), 1, GRADER_USER, COHORTS),
 }
-for name, (port, preheat, user) in VOILA.items():
+for name, (port, preheat, user, cohorts) in VOILA.items():
     services.append({
         "name": name,
         "url": f"http://127.0.0.1:{port}",
@@ -192,7 +212,7 @@ for name, (port, preheat, user) in VOILA.items():
             "--Voila.authorizer_class=hub_voila_auth.HubAuthorizer",
         ],
         "cwd": str(REPO),
-        "environment": {"PATH": PATH, "COURSE_COHORTS": str(COHORTS),
+        "environment": {"PATH": PATH, "COURSE_COHORTS": str(cohorts),
                         "PYTHONPATH": os.pathsep.join(p for p in (str(DEPLOY), env("PYTHONPATH")) if p)},
         "user": user,
         "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page

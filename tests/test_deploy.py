@@ -1,18 +1,20 @@
 """Is deploy/ set up as deploy/README.md says? Fast checks of its configuration: who may open
 which service, learners' servers without instructor tools, one Voila service per audience, hub
-groups from Unix groups. tests/test_hub_cohort.py runs all of it on a real hub."""
+groups from Unix groups, the role-play app's account given each cohort's role-play folder and
+nothing else of it. tests/test_hub_cohort.py runs all of it on a real hub."""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from servicecourse import cohort
+from servicecourse import cohort, evidence
 from servicecourse.paths import REPO
 
 DEPLOY = REPO / "deploy"
@@ -130,3 +132,94 @@ def test_hub_groups_follow_the_accounts_unix_groups():
     mapping = {"root": "hub-root", "no-such-group-here": "hub-none"}
     assert hub_groups_of("root", mapping) == ["hub-root"]
     assert hub_groups_of("no-such-account-here", mapping) == []
+
+
+# --- what the role-play app's account may read (deploy/hub_share.py) -----------------------------
+
+def test_the_roleplay_app_reads_the_shared_folders_and_the_staff_apps_the_cohorts(hub_config, monkeypatch, tmp_path):
+    """Does the role-play service read its cohorts from the shared folder beside the cohorts,
+    while the dashboard and the debrief read the cohorts themselves?"""
+    cohorts = tmp_path / "all-cohorts"
+    monkeypatch.setenv("COURSE_COHORTS", str(cohorts))
+    services = {s["name"]: s for s in _load(DEPLOY / "jupyterhub_config.py").JupyterHub.services}
+    assert services["roleplay"]["environment"]["COURSE_COHORTS"] == str(cohorts / ".shared")
+    for name in ("dashboard", "debrief"):
+        assert services[name]["environment"]["COURSE_COHORTS"] == str(cohorts)
+
+
+def test_the_hub_refuses_to_start_a_roleplay_app_whose_account_is_not_in_the_group(hub_config, monkeypatch):
+    """Does the hub stop at once, saying what to run, when the role-play app's account exists
+    but is not in the role-play group (every play would be practice), and start when it is?"""
+    monkeypatch.setenv("COURSE_APPS_USER", "nobody")
+    monkeypatch.setenv("COURSE_ROLEPLAY_GROUP", "root")
+    with pytest.raises(SystemExit, match="nobody is not in the group root.*setup-hub.sh"):
+        _load(DEPLOY / "jupyterhub_config.py")
+    monkeypatch.setenv("COURSE_ROLEPLAY_GROUP", "nogroup")  # nobody's own group
+    services = {s["name"]: s for s in _load(DEPLOY / "jupyterhub_config.py").JupyterHub.services}
+    assert services["roleplay"]["user"] == "nobody"
+
+
+ROSTER = ("id,first_name,last_name,email,manager\n"
+          "amara,Amara,Okafor,amara@example.com,Zoe\nben,Ben,Li,ben@example.com,Zoe\n")
+
+
+def _old_cohort(cohorts: Path, name: str) -> Path:
+    """A cohort folder as one made before role-play folders: a roster and a top-level key."""
+    folder = cohorts / name
+    folder.mkdir(parents=True, mode=0o755)
+    (folder / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n")
+    (folder / "roster.csv").write_text(ROSTER)
+    (folder / ".roleplay-key").write_text("cd" * 32 + "\n")
+    return folder
+
+
+def _mode(path: Path) -> tuple[int, str]:
+    return stat.S_IMODE(path.stat().st_mode), path.group()
+
+
+def test_sharing_puts_each_roleplay_folder_beside_the_cohorts_open_to_the_group_only(tmp_path):
+    """Is a cohort's role-play folder moved to COHORTS/.shared/<cohort>/roleplay with a link in
+    its place, its key kept, its learner ids (no emails) readable and its record writable by the
+    group, the cohorts' folder passable but not listable, the cohort itself closed; and does
+    sharing again change nothing, and does a file written later stay in the group?"""
+    from hub_share import share_all
+
+    cohorts = tmp_path / "cohorts"
+    folder = _old_cohort(cohorts, "spring")
+    (cohorts / "notes").mkdir()  # not a cohort: left alone
+    done, problems, left = share_all(cohorts, "nogroup")
+    share = cohorts / ".shared" / "spring" / "roleplay"
+    assert (done, problems, left) == ([share], [], [])
+    assert os.readlink(folder / "roleplay") == "../.shared/spring/roleplay"
+    assert _mode(cohorts) == (0o710, "nogroup") and _mode(folder)[0] == 0o700
+    assert _mode(cohorts / ".shared") == _mode(share.parent) == (0o750, "nogroup")
+    assert _mode(share) == (0o2750, "nogroup")
+    assert {p.name: _mode(p) for p in share.iterdir()} == {
+        "key": (0o640, "nogroup"), "learners.txt": (0o640, "nogroup"), "attempts.jsonl": (0o660, "nogroup")}
+    assert (share / "learners.txt").read_text() == "amara\nben\n"
+    assert not (folder / ".roleplay-key").exists()
+    assert evidence.roleplay_key(folder) == evidence.roleplay_key(share.parent) == bytes.fromhex("cd" * 32)
+    # what the role-play app finds there, as its folder of cohorts
+    [outcome] = evidence.record_play("amara", "serve-call-centre", "BACA", cohorts / ".shared")
+    assert (outcome.kind, outcome.cohort) == ("graded", "spring")
+    assert share_all(cohorts, "nogroup") == ([share], [], [])
+    assert len(evidence.attempts(folder)[0]) == 1 and _mode(share / "attempts.jsonl")[0] == 0o660
+    evidence.write_learners(folder, ["amara", "chloe"])  # a roster import, through the link
+    assert _mode(share / "learners.txt") == (0o640, "nogroup")
+
+
+def test_a_share_in_the_way_is_named_and_the_other_cohorts_are_still_shared(tmp_path):
+    """Is a cohort whose place in .shared is already taken reported with both paths and left
+    as it was, while the next cohort is shared; and is a share whose cohort is gone reported?"""
+    from hub_share import share_all
+
+    cohorts = tmp_path / "cohorts"
+    autumn, spring = _old_cohort(cohorts, "autumn"), _old_cohort(cohorts, "spring")
+    (cohorts / ".shared" / "autumn" / "roleplay").mkdir(parents=True)
+    (cohorts / ".shared" / "gone" / "roleplay").mkdir(parents=True)
+    done, problems, left = share_all(cohorts, "nogroup")
+    assert done == [cohorts / ".shared" / "spring" / "roleplay"]
+    [problem] = problems
+    assert str(autumn) in problem and str(cohorts / ".shared" / "autumn" / "roleplay") in problem
+    assert (autumn / "roleplay").is_dir() and not (autumn / "roleplay").is_symlink()
+    assert (spring / "roleplay").is_symlink() and left == [cohorts / ".shared" / "gone"]
