@@ -117,7 +117,7 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
 
     # --- secrets reaching a learner ----------------------------------------------------------------
     made["prints-solutions"] = _first_answer(blank(), p + (
-        "for pattern in ('solutions/*/*.ipynb', '*.ipynb', '*.db', '.certificate-key', '.roleplay-key'):\n"
+        "for pattern in ('solutions/*/*.ipynb', '*.ipynb', '*.db', '.certificate-key', 'roleplay/key'):\n"
         "    for path in everywhere(pattern):\n        print(path, open(path, errors='replace').read()[:5000])"))
     made["writes-beside-itself"] = _first_answer(blank(), (
         "import shutil, glob\nopen('gradebook.db', 'w').write('fake')\n"
@@ -137,7 +137,7 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
         made["reflection-with-script"] = nb
     made["reads-environment-and-home"] = _first_answer(blank(), p + (
         "print(dict(os.environ))\nprint(os.path.expanduser('~'), os.listdir(os.path.expanduser('~')))\n"
-        "for path in (COHORT + '/.certificate-key', COHORT + '/.roleplay-key', COHORT + '/roster.csv',\n"
+        "for path in (COHORT + '/.certificate-key', COHORT + '/roleplay/key', COHORT + '/roster.csv',\n"
         "             '/root/.bash_history', '/etc/shadow'):\n"
         "    try:\n        print(path, open(path).read())\n    except OSError as e:\n        print(path, e)"))
 

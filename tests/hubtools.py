@@ -41,7 +41,7 @@ class Accounts:
     hr: str
     grader: str
     apps: str
-    groups: dict[str, str]  # learners / trainers / hr -> Unix group
+    groups: dict[str, str]  # learners / trainers / hr / roleplay (the apps account's) -> Unix group
     password: str = field(repr=False)
 
     def env(self) -> dict[str, str]:
@@ -49,6 +49,7 @@ class Accounts:
         return {"COURSE_LEARNERS_GROUP": self.groups["learners"],
                 "COURSE_TRAINERS_GROUP": self.groups["trainers"],
                 "COURSE_HR_GROUP": self.groups["hr"],
+                "COURSE_ROLEPLAY_GROUP": self.groups["roleplay"],
                 "COURSE_GRADER_USER": self.grader, "COURSE_APPS_USER": self.apps}
 
 
@@ -59,12 +60,13 @@ def _root(*command: str) -> None:
 @contextlib.contextmanager
 def course_accounts():
     """Three learners, a trainer and an HR account (with one password, for PAM), a grader and
-    an apps account, each with a home, in three new Unix groups; all removed afterwards
-    (``userdel -r``, ``groupdel``), also when the test fails."""
+    an apps account, each with a home, in three new Unix groups, and a fourth, empty, for the
+    role-play app's account (deploy/setup-hub.sh puts it and the grader in); all removed
+    afterwards (``userdel -r``, ``groupdel``), also when the test fails."""
     if not shutil.which("useradd"):
         pytest.fail("useradd is missing (Debian's passwd package)")
     suffix = secrets.token_hex(3)
-    groups = {role: f"sc{role[:5]}{suffix}" for role in ("learners", "trainers", "hr")}
+    groups = {role: f"sc{role[:5]}{suffix}" for role in ("learners", "trainers", "hr", "roleplay")}
     accounts = Accounts([f"{name}{suffix}" for name in ("ana", "ben", "cleo")], f"tom{suffix}",
                         f"hana{suffix}", f"grader{suffix}", f"apps{suffix}", groups,
                         secrets.token_urlsafe(12))

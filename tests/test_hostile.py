@@ -165,7 +165,7 @@ def test_what_could_not_be_graded_fails_with_its_reason(batch):
 
 def test_nothing_a_learner_receives_holds_a_secret(batch):
     folder = batch["folder"]
-    secrets = solution_lines(batch["source"]) | {CANARY, (folder / ".roleplay-key").read_text().strip()}
+    secrets = solution_lines(batch["source"]) | {CANARY, evidence.key_path(folder).read_text().strip()}
     for learner in batch["hand_ins"]:
         own = set(nbformat.writes(batch["hand_ins"][learner]).splitlines())
         received = [p for p in (folder / "feedback" / learner).rglob("*") if p.is_file()]

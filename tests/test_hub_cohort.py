@@ -1,14 +1,19 @@
 """Does a cohort really run on the hub? A real JupyterHub started as root with deploy/'s config,
 real Unix accounts made for the test (three learners, a trainer, HR; a grader and an apps
 account for the services) logging in with PAM, configurable-http-proxy, nbgrader's exchange laid
-out by deploy/setup-hub.sh, and Chromium: a learner fetches, answers, validates and submits in
-JupyterLab's Assignments tab; the trainer collects, autogrades, grades the reflection in the
-formgrader and releases feedback; the learner fetches it; HR sees the dashboard; every role is
-refused what it may not open; and nothing is left running once the hub stops.
+out by deploy/setup-hub.sh, and Chromium: a learner plays the module's role-play in the hub's
+app and pastes the graded code it shows, fetches, answers, validates and submits in JupyterLab's
+Assignments tab; the trainer collects, autogrades (the role-play earns its points; the same code
+handed in by a colleague earns none and is flagged), grades the reflection in the formgrader and
+releases feedback; the learner fetches it; HR sees the dashboard; every role is refused what it
+may not open, the role-play app's account every file of the cohort but its role-play folder;
+and nothing is left running once the hub stops.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -35,9 +40,13 @@ from hubtools import (
 )
 from nbgrader.api import Gradebook
 
-from servicecourse import cohort
+from servicecourse import cohort, evidence
+from servicecourse.engine import Roleplay
+from servicecourse.grading import status
+from servicecourse.pathcodes import LETTERS
 from servicecourse.paths import REPO
-from servicecourse.submissions import solution_answers
+from servicecourse.scenario import load_by_id
+from servicecourse.submissions import answer, path_letters, roleplay_items, solution_answers
 
 from conftest import BIN
 
@@ -63,6 +72,11 @@ class Site:
     @property
     def formgrader(self) -> str:
         return f"/services/{self.course_id}/formgrader"
+
+    @property
+    def share(self) -> Path:
+        """The cohort's role-play folder, where setup-hub.sh put it for the role-play app."""
+        return self.cohort.parent / ".shared" / self.cohort.name / "roleplay"
 
     def trainer_runs(self, *args: str) -> subprocess.CompletedProcess:
         """A `course` command as trainers run it on the hub: as the grader account."""
@@ -90,9 +104,6 @@ def site():
             folder = cohort.create(base / "cohorts" / COHORT_NAME)
             learners = accounts.learners
             _roster(folder, learners[:2])  # the third learner is not on this cohort's roster
-            from servicecourse.evidence import roleplay_key
-
-            roleplay_key(folder)
             settings = {**accounts.env(), "COURSE_COHORTS": str(base / "cohorts"),
                         "COURSE_COHORT_DIR": str(folder),
                         "COURSE_EXCHANGE_ROOT": str(base / "exchange"),
@@ -131,14 +142,15 @@ def test_a_learner_account_cannot_read_solutions_cohorts_keys_or_other_homes(sit
     shutil.chown(Path(f"/home/{ana}") / "notes.txt", ana, ana)
     private = [REPO / "solutions" / "serve" / "serve.ipynb", REPO / ".git" / "HEAD",
                REPO / "tests" / "conftest.py", site.cohort / "gradebook.db",
-               site.cohort / ".roleplay-key", site.cohort / "source" / "serve" / "serve.ipynb",
+               site.cohort / "source" / "serve" / "serve.ipynb",
                site.cohort / "roster.csv", Path(f"/home/{ana}/notes.txt"),
-               site.hub.log.parent / "jupyterhub.sqlite"]
+               site.hub.log.parent / "jupyterhub.sqlite", site.cohort / "roleplay" / "key",
+               site.share / "key", site.share / "learners.txt", site.share / "attempts.jsonl"]
     for path in private:
         assert path.exists(), path  # refused because private, not because missing
         assert "Permission denied" in _refused(ben, "cat", str(path)), path
     for folder in (site.cohort, REPO / "solutions" / "serve", Path(f"/home/{ana}"),
-                   site.exchange / site.course_id / "inbound"):
+                   site.exchange / site.course_id / "inbound", site.share.parent.parent):
         assert "Permission denied" in _refused(ben, "ls", str(folder)), folder
     readable = as_user(ben, "python", "-c", "import servicecourse.checks, nbgrader; print('ok')",
                        cwd=Path("/tmp"))
@@ -288,24 +300,61 @@ def _grade(folder: Path, learner: str, cell: str):
 REFLECTION = "reflection_serve_in_my_job"
 
 
+def _play(page, scenario_id: str, letters: str) -> str:
+    """Click a play of the role-play in the app's live page, each choice once the beat's own
+    choices are shown; return what the end of the play says it counts for."""
+    play = Roleplay(load_by_id(scenario_id))
+    for letter in letters:
+        index = LETTERS.index(letter)
+        button = page.locator("button.serve-choice").nth(index)
+        button.filter(has_text=play.beat.choices[index].text).wait_for(timeout=120_000)
+        button.click()
+        play.choose(index)
+        if not play.finished:
+            page.locator(".serve-roleplay p", has_text=play.beat.text).wait_for(timeout=30_000)
+    page.locator(".serve-evidence").wait_for(timeout=30_000)
+    return " ".join(page.locator(".serve-evidence").inner_text().split())
+
+
+def _roleplay_grades(folder: Path, learner: str, item: str) -> list[tuple[float, float]]:
+    """(score, max score) of each test of a role-play item in a learner's graded serve module."""
+    with Gradebook(cohort.db_url(folder)) as gradebook:
+        notebook = gradebook.find_submission_notebook("serve", "serve", learner)
+        return [(grade.score, grade.max_score) for grade in notebook.grades if grade.name.startswith(item)]
+
+
+def _hand_in_from_a_shell(site: Site, learner: str, answers: dict[str, str] | None = None) -> None:
+    """A learner fetches serve, answers it (when given answers) and submits, with nbgrader's
+    own commands in their account, as a learner could from a terminal."""
+    env = {"JUPYTER_CONFIG_PATH": str(REPO / "deploy" / "learner"),
+           "COURSE_EXCHANGE_ROOT": str(site.exchange)}
+    home = Path(f"/home/{learner}")
+    done = as_user(learner, "nbgrader", "fetch_assignment", "serve", "--course", site.course_id,
+                   cwd=home, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    if answers:
+        notebook = home / site.course_id / "serve" / "serve.ipynb"
+        nbformat.write(answer(notebook, answers), notebook)
+    done = as_user(learner, "nbgrader", "submit", "serve", "--course", site.course_id, cwd=home, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_a_cohort_walks_through_the_hub(site, chromium):
-    """Can a learner fetch, answer, validate and submit in the Assignments tab, the trainer
-    collect, autograde, grade the reflection and release feedback, the learner fetch feedback
-    with the score and no hidden test, HR see the learner's status; and does regrading keep the
-    trainer's manual grade?"""
+    """Can a learner play the module's role-play in the hub's app and get a graded code (a
+    replay is practice and shows the same code), fetch, answer with that code, validate and
+    submit in the Assignments tab; the trainer collect, autograde (the role-play earns its
+    points, the same code from a colleague none, flagged), grade the reflection and release
+    feedback; the learner fetch feedback with the score and no hidden test, HR see the
+    learner's status; and does regrading keep the trainer's manual grade?"""
     hub, accounts, folder = site.hub, site.accounts, site.cohort
-    ana, _, cleo = accounts.learners
+    ana, ben, cleo = accounts.learners
     source = folder / "source" / "serve" / "serve.ipynb"
     answers = solution_answers(source)
     answers[REFLECTION] = "I will ask each customer what they need before I suggest a fix."
+    [(item, scenario_id)] = roleplay_items(source).items()
 
     # cleo, not on this cohort's roster, hands in from a shell (the exchange takes anyone's)
-    learner_env = {"JUPYTER_CONFIG_PATH": str(REPO / "deploy" / "learner"),
-                   "COURSE_EXCHANGE_ROOT": str(site.exchange)}
-    for step in (("fetch_assignment", "serve"), ("submit", "serve")):
-        done = as_user(cleo, "nbgrader", *step, "--course", site.course_id,
-                       cwd=Path(f"/home/{cleo}"), **learner_env)
-        assert done.returncode == 0, done.stdout + done.stderr
+    _hand_in_from_a_shell(site, cleo)
 
     learner, trainer, hr = chromium.new_context(), chromium.new_context(), chromium.new_context()
     try:
@@ -314,7 +363,30 @@ def test_a_cohort_walks_through_the_hub(site, chromium):
         page.wait_for_url(f"**/user/{ana}/lab**", timeout=180_000)
         _open_assignments(page)
         assert page.request.get(f"{hub.url}/user/{ana}/formgrader").status == 404
-        # 2. fetches the serve module, answers it in the notebook, validates, submits
+        # 2. plays the module's role-play to its end in the hub's app: a graded code, signed
+        #    for her; a replay is practice and shows the same code
+        app = learner.new_page()
+        app.goto(f"{hub.url}/services/roleplay/voila/render/roleplay.ipynb?scenario={scenario_id}",
+                 timeout=120_000)
+        app.locator(".course-first-view").wait_for(state="detached", timeout=120_000)  # live
+        notice = app.locator(".serve-app-notice", has_text="Signed in as")
+        notice.wait_for(timeout=60_000)
+        assert f"Signed in as {ana} (cohort {folder.name})" in " ".join(notice.inner_text().split())
+        good = path_letters(scenario_id)
+        shown = _play(app, scenario_id, good)
+        code = app.locator(".serve-path-code").inner_text().strip()
+        assert "Your graded code" in shown and code.startswith(f"{scenario_id}/{good}/1-"), shown
+        app.get_by_role("button", name="Play again").click()
+        shown = _play(app, scenario_id, path_letters(scenario_id, "poor"))
+        assert "This play was practice (attempt 2)" in shown, shown
+        assert app.locator(".serve-path-code").inner_text().strip() == code
+        app.close()
+        assert [(a.learner, a.letters, a.attempt) for a in evidence.attempts(folder)[0]] == [
+            (ana, good, 1), (ana, path_letters(scenario_id, "poor"), 2)]
+        answers[item] = f'{answers[item].split("=", 1)[0].strip()} = "{code}"'
+        # ben, on the roster too, hands in ana's code as his own, from a shell
+        _hand_in_from_a_shell(site, ben, answers)
+        # 3. she fetches the serve module, answers it in the notebook, validates, submits
         _row(page, "released", "serve").locator(".item_status button").click()
         modules = f"#nbgrader-{site.course_id}-serve"
         _row(page, "fetched", "serve").locator("a.assignment-notebooks-link").click()
@@ -329,18 +401,28 @@ def test_a_cohort_walks_through_the_hub(site, chromium):
         _row(page, "fetched", "serve").locator(".item_status button:text('Submit')").click()
         _row(page, "submitted", "serve")
 
-        # 3. the trainer collects (roster learners only) and autogrades, on the command line
+        # 4. the trainer collects (roster learners only) and autogrades, on the command line:
+        #    her role-play earns its points, ben's copy of her code none, and his is flagged
         collected = site.trainer_runs("cohort", "collect", "--cohort", str(folder))
-        assert "1 notebooks collected from the exchange" in collected.stdout, collected.stdout
+        assert "2 notebooks collected from the exchange" in collected.stdout, collected.stdout
         assert f"{cleo}: handed in serve" in collected.stderr and "not on the roster" in collected.stderr
         assert not (folder / "submitted" / cleo).exists()
-        site.trainer_runs("cohort", "autograde", "--cohort", str(folder))
+        graded = site.trainer_runs("cohort", "autograde", "--cohort", str(folder))
+        assert "1 graded, 1 flagged, 0 failed" in graded.stdout, graded.stdout
         with Gradebook(cohort.db_url(folder)) as gradebook:
             assert cleo not in {student.id for student in gradebook.students}
-        # 4. ... grades the reflection in the formgrader, in the browser
-        page_t = login(trainer, f"{hub.url}{site.formgrader}/gradebook/serve/serve",
+        hers, his = _roleplay_grades(folder, ana, item), _roleplay_grades(folder, ben, item)
+        assert hers and all(score == top > 0 for score, top in hers), hers
+        assert his and all(score == 0 for score, _ in his), his
+        records = status.load(folder)
+        assert (records[f"{ana}/serve"].status, records[f"{ana}/serve"].reasons) == ("graded", [])
+        assert records[f"{ben}/serve"].status == "flagged"
+        assert any(item in reason for reason in records[f"{ben}/serve"].reasons), records[f"{ben}/serve"]
+        # 5. ... grades her reflection in the formgrader, in the browser
+        with Gradebook(cohort.db_url(folder)) as gradebook:
+            hand_in = gradebook.find_submission_notebook("serve", "serve", ana).id
+        page_t = login(trainer, f"{hub.url}{site.formgrader}/submissions/{hand_in}/",
                        accounts.trainer, accounts.password)
-        page_t.get_by_role("link", name=re.compile("Submission #")).first.click(timeout=120_000)
         score = page_t.locator("input.score.needs_manual_grade").first
         score.fill("2")
         score.press("Tab")
@@ -349,11 +431,11 @@ def test_a_cohort_walks_through_the_hub(site, chromium):
             time.sleep(0.5)
         manual, total = _grade(folder, ana, REFLECTION)
         assert manual == 2
-        # 5. ... and releases the feedback
+        # 6. ... and releases the feedback
         released = site.trainer_runs("cohort", "feedback", "--cohort", str(folder))
-        assert "released to the exchange for 1 hand-ins" in released.stdout, released.stdout
+        assert "released to the exchange for 2 hand-ins" in released.stdout, released.stdout
 
-        # 6. the learner fetches the feedback in the Assignments tab and reads it
+        # 7. the learner fetches the feedback in the Assignments tab and reads it
         page.reload()
         _open_assignments(page)
         submitted = _row(page, "submitted", "serve")
@@ -369,7 +451,7 @@ def test_a_cohort_walks_through_the_hub(site, chromium):
         assert "HIDDEN TESTS" not in html
         assert not [line for line in _hidden_test_lines(source) if line in html]
 
-        # 7. HR opens the dashboard and sees the learner's status
+        # 8. HR opens the dashboard and sees the learner's status
         page_h = login(hr, hub.url + "/hub/", accounts.hr, accounts.password)
         page_h.wait_for_url(f"**{DASHBOARD}", timeout=90_000)  # HR lands on the dashboard
         row = page_h.locator("tr", has_text=ana)
@@ -382,11 +464,51 @@ def test_a_cohort_walks_through_the_hub(site, chromium):
     # the learner's server made no gradebook anywhere in their home
     assert as_user(ana, "find", f"/home/{ana}", "-name", "gradebook.db").stdout.strip() == ""
 
-    # 8. regrading, then regrading everything, keeps the trainer's manual grade
+    # 9. regrading, then regrading everything, keeps the trainer's manual grade
     site.trainer_runs("cohort", "autograde", "--cohort", str(folder))
     assert _grade(folder, ana, REFLECTION) == (2, total)
     site.trainer_runs("cohort", "autograde", "--cohort", str(folder), "--force")
     assert _grade(folder, ana, REFLECTION) == (2, total)
+
+
+_OPENS = """
+import json, os, sys
+opened = {}
+for path in sys.argv[1:]:
+    try:
+        os.close(os.open(path, os.O_RDONLY))
+        opened[path] = "opened"
+    except OSError as error:
+        opened[path] = error.strerror
+print(json.dumps({"opened": opened, "writable": [p for p in sys.argv[1:] if os.access(p, os.W_OK)]}))
+"""
+
+
+def test_the_roleplay_apps_account_reads_its_roleplay_folder_and_nothing_else_of_the_cohort(site):
+    """From the role-play app's own Unix account: is every file and folder of the cohort (its
+    roster, gradebook, hand-ins, graded notebooks, feedback) refused, the folder of cohorts not
+    listable, while its role-play folder gives the learner ids only, the key to read and the
+    record to append to, and nothing there can be replaced?"""
+    cohort_paths = [site.cohort.parent, site.cohort, site.cohort / "roleplay" / "key"]
+    for folder, folders, files in os.walk(site.cohort):
+        cohort_paths += [Path(folder) / name for name in folders + files]
+    assert {site.cohort / "roster.csv", site.cohort / "gradebook.db",
+            site.cohort / "autograded" / site.accounts.learners[0] / "serve" / "serve.ipynb",
+            site.cohort / "roleplay" / "key"} <= set(cohort_paths)
+    assert len(cohort_paths) > 50  # the walk-through's hand-ins, grades and feedback among them
+    share = [site.share.parent.parent, site.share.parent, site.share, *sorted(site.share.iterdir())]
+    result = as_user(site.accounts.apps, "python", "-c", _OPENS, *map(str, cohort_paths + share),
+                     cwd=Path("/tmp"))
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    opened = {path for path, what in seen["opened"].items() if what == "opened"}
+    assert opened == set(map(str, share)), sorted(opened)
+    assert {seen["opened"][str(path)] for path in cohort_paths} == {"Permission denied"}
+    assert seen["writable"] == [str(site.share / "attempts.jsonl")]
+    assert sorted(p.name for p in site.share.iterdir()) == ["attempts.jsonl", "key", "learners.txt"]
+    assert [p.name for p in site.share.parent.iterdir()] == ["roleplay"]
+    learners = (site.share / "learners.txt").read_text()
+    assert learners.split() == sorted(site.accounts.learners[:2]) and "@" not in learners
 
 
 def test_a_learner_beyond_the_server_cap_is_told_to_come_back(site, chromium):
