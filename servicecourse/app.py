@@ -11,9 +11,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from servicecourse import evidence, page_request
-from servicecourse.articles import ARTICLES
 from servicecourse.engine import Roleplay
-from servicecourse.first_view import first_view_html
+from servicecourse.first_view import first_view_html, picker_options
 from servicecourse.scenario import load_all
 from servicecourse.templating import macros
 from servicecourse.widget import RoleplayWidget, close_tree
@@ -49,12 +48,18 @@ def notice_html() -> str:
 
 
 def roleplay_app(initial: str | None = None) -> RoleplayApp:
-    """A scenario picker over a RoleplayWidget; opens on ``initial`` or the page's ?scenario=."""
+    """A scenario picker over a RoleplayWidget; opens on ``initial`` or the page's ?scenario=.
+
+    When it follows the page's request, no role-play is drawn until the request is known (at
+    once, except in a preheated kernel, which runs this before anyone asks): a page never shows
+    another role-play than the one it asked for, even for a moment.
+    """
     scenarios = load_all()
-    options = [(f"{s.title} ({s.role}; {ARTICLES[s.article].title})", s.id)
-               for s in sorted(scenarios.values(), key=lambda s: (s.article, s.title))]
+    options = picker_options(scenarios)
+    default = initial if initial in scenarios else options[0][1]
+    parameter = "scenario" if initial is None else None  # the page's ?scenario=, if followed
     picker = widgets.Dropdown(options=options, description="Role-play",
-                              value=initial if initial in scenarios else options[0][1],
+                              value=None if parameter else default,
                               layout=widgets.Layout(width="100%"),
                               style={"description_width": "initial"})
     notice = widgets.HTML()
@@ -62,6 +67,8 @@ def roleplay_app(initial: str | None = None) -> RoleplayApp:
 
     def show(_=None):
         # Its title is an h2, under the app's h1. The role-play it replaces is closed.
+        if picker.value is None:
+            return
         old = stage.children
         stage.children = [RoleplayWidget(scenarios[picker.value], heading_level=2, on_finish=record)]
         for widget in old:
@@ -69,10 +76,9 @@ def roleplay_app(initial: str | None = None) -> RoleplayApp:
 
     picker.observe(show, names="value")
     show()
-    parameter = "scenario" if initial is None else None  # the page's ?scenario=, if followed
-    first_view = first_view_html(options, scenarios, picker.value, parameter)
+    first_view = first_view_html(options, scenarios, default, parameter)
     if parameter:
-        page_request.follow_request(picker, parameter, set(scenarios))
+        page_request.follow_request(picker, parameter, set(scenarios), default)
 
     def show_notice():
         notice.value = notice_html()

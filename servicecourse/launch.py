@@ -22,6 +22,7 @@ from servicecourse.paths import COHORTS, EXERCISES, REPO
 
 WORKSPACE = REPO / "workspace"  # the learner's own copies of the exercises: ignored by git
 LEARNER_CONFIG = REPO / "deploy" / "learner"  # a learner's JupyterLab, here and on the hub
+KERNEL_GONE_AFTER = 60  # seconds a Voila kernel with no page connected is kept
 
 
 def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
@@ -35,13 +36,17 @@ def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
     return copied
 
 
-def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps") -> list[str]:
+def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps",
+                  kernel_cap: int | None = None) -> list[str]:
     """The Voila server of the apps in ``apps``, as `course serve`, the tests and the hub start it.
 
     ``preheat`` kernels wait with the role-play app already drawn (0: none), so a visitor's page
     renders without starting a kernel; the HR dashboard and the trainer debrief, opened by a few
     people, keep one each. Only the widget manager's front-end extensions are loaded, and the
-    course template fetches nothing from another host.
+    course template fetches nothing from another host. At most ``kernel_cap`` visitors' kernels
+    run at once (None: ``COURSE_KERNEL_CAP``, else sized from memory; `servicecourse.kernel_cap`).
+    A kernel whose page is gone (no connection) is shut down after a minute without activity;
+    one with its page open never is.
     """
     pools = {"roleplay.ipynb": {"pool_size": preheat},
              "default": {"pool_size": min(preheat, 1)}}
@@ -56,8 +61,12 @@ def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps") -> li
             # can come more than nbclient's default 4 s after the cell's reply, and Voila would
             # then serve a page with the cell empty (seen with a pool of 20 on 2 cores).
             "--VoilaExecutor.iopub_timeout=60",
-            "--MappingKernelManager.cull_idle_timeout=1800",
-            "--MappingKernelManager.cull_interval=300"]
+            *([f"--kernel-cap={kernel_cap}"] if kernel_cap else []),
+            # A tab closed without a word (a crash, a lost network, a client that never sends
+            # Voila's shutdown) leaves no connection: its kernel goes after KERNEL_GONE_AFTER s.
+            f"--MappingKernelManager.cull_idle_timeout={KERNEL_GONE_AFTER}",
+            "--MappingKernelManager.cull_interval=10",
+            "--MappingKernelManager.cull_connected=False"]
 
 
 def learner_lab_env(cohort_folder: Path = COHORTS / "demo") -> dict[str, str]:

@@ -1,10 +1,13 @@
 """The Voila server of the course apps, run as ``python -m servicecourse.voila_server [options]``.
 
-It is Voila itself, with four changes made before it starts:
+It is Voila itself, with five changes made before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
-  from a CDN, and with the role-play app's first view (`servicecourse.first_view`);
+  from a CDN, and with the role-play app's first view (`servicecourse.first_view`). The same
+  folder's ``kernels/python3`` is the apps' kernel: IPython's own, with no command history (each
+  kernel would open and write the account's history database, which a crowd of kernels
+  starting together locks and even corrupts; a fifth of a kernel's start-up CPU here);
 - every page's Jinja environment shares one cache of compiled templates. Voila builds a new
   environment for each page it renders, so without it the server compiled its whole template
   tree again for every visitor (about a second of CPU in its only thread on 2 cores), and a
@@ -18,7 +21,12 @@ It is Voila itself, with four changes made before it starts:
   browser sent, and Voila passes that header to the kernel (``http_header_envs``, also to
   preheated kernels with the rest of the request). Behind JupyterHub the visitor is the hub
   user; with no hub, the OS account running the server. The role-play app records graded plays
-  for that name (`servicecourse.evidence`).
+  for that name (`servicecourse.evidence`);
+- it runs at most so many visitors' kernels (`servicecourse.kernel_cap`: sized from memory,
+  ``COURSE_KERNEL_CAP`` or ``--kernel-cap=N`` to override; Voila has no limit, voila#617).
+  Beyond it a page is served at once with no kernel (`servicecourse.page_engine`): the role-play
+  app played in the page, for practice, and saying so; any other app, a page saying the server is
+  full (503).
 
 `servicecourse.launch.voila_command` gives the full command line.
 """
@@ -29,9 +37,12 @@ import getpass
 import inspect
 import os
 import sys
+from pathlib import PurePath
 
 import jinja2
 
+from servicecourse import page_engine
+from servicecourse.kernel_cap import capped, kernel_cap
 from servicecourse.page_request import VISITOR_ENV, VISITOR_HEADER
 from servicecourse.paths import REPO
 
@@ -102,14 +113,77 @@ def prepare_pages() -> None:
     VoilaHandler.prepare = prepare_page  # type: ignore[method-assign]  # the patch
 
 
+def cap_kernels(cap: int) -> None:
+    """Make Voila's kernel manager count visitors' kernels up to ``cap``, and its page handler
+    serve a page with no kernel beyond it (`servicecourse.page_engine`)."""
+    import voila.app
+    from voila.handler import VoilaHandler
+
+    factory = getattr(voila.app.voila_kernel_manager_factory, "__wrapped__",
+                      voila.app.voila_kernel_manager_factory)
+
+    def capped_factory(*args, **kwargs):
+        return capped(factory(*args, **kwargs), cap)
+
+    capped_factory.__wrapped__ = factory  # type: ignore[attr-defined]  # marks the patch
+    voila.app.voila_kernel_manager_factory = capped_factory  # the name voila.app calls
+    generate = getattr(VoilaHandler.get_generator, "__wrapped__", VoilaHandler.get_generator)
+
+    async def get_generator(self, path=None):
+        notebook = self.notebook_path or path or ""
+        admit = getattr(self.kernel_manager, "admit", None)
+        ticket = admit() if admit is not None and notebook.endswith(".ipynb") else True
+        if ticket is None:
+            self.log.warning("%d visitors' kernels running, the cap: %s served with no kernel",
+                             cap, notebook)
+            self.set_header("Content-Type", "text/html")
+            self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+            if PurePath(notebook).name == page_engine.ROLEPLAY_APP:
+                yield page_engine.roleplay_page(self.get_argument("scenario", None))
+            else:
+                self.set_status(503)
+                self.set_header("Retry-After", "120")
+                yield page_engine.busy_page()
+            return
+        try:
+            async for chunk in generate(self, path):
+                yield chunk
+        finally:
+            if ticket is not True:
+                self.kernel_manager.settle(ticket)
+
+    get_generator.__wrapped__ = generate  # type: ignore[attr-defined]  # marks the patch
+    VoilaHandler.get_generator = get_generator  # type: ignore[method-assign]  # the patch
+
+
+def _kernel_cap_option(argv: list[str]) -> tuple[int, list[str]]:
+    """The cap (``--kernel-cap=N`` in ``argv``, else `kernel_cap`) and the rest of ``argv``."""
+    given = [a for a in argv if a.startswith("--kernel-cap=")]
+    rest = [a for a in argv if not a.startswith("--kernel-cap=")]
+    if not given:
+        return kernel_cap(), rest
+    value = given[-1].split("=", 1)[1]
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"--kernel-cap={value}: the kernel cap must be a whole number of at least 1")
+    return int(value), rest
+
+
 def main(argv: list[str]) -> None:
     """Start Voila with ``argv``, the course's templates, the shared template cache, the cookie
-    that lets a closed page shut its kernel down and the visitor's name for the kernel."""
+    that lets a closed page shut its kernel down, the visitor's name for the kernel and the cap
+    on visitors' kernels."""
+    try:
+        cap, argv = _kernel_cap_option(argv)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     paths = [str(JUPYTER_DATA), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     os.environ.pop(VISITOR_ENV, None)  # kernels inherit this environment: only a request says who
     share_compiled_templates()
     prepare_pages()
+    cap_kernels(cap)
+    print(f"[course] at most {cap} visitors' kernels at once; beyond, pages with no kernel",
+          file=sys.stderr, flush=True)
     from voila.app import main as voila_main  # after JUPYTER_PATH: Voila reads it on import
 
     sys.argv = ["voila", *argv, f"--VoilaConfiguration.http_header_envs={VISITOR_HEADER}"]

@@ -165,20 +165,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def voila_server(config_dir: Path, **env: str):
+def voila_server(config_dir: Path, preheat: int = 4, **env: str):
     """A real Voila server on localhost serving apps/ exactly as `course serve` starts it
-    (preheated kernels), with no Jupyter config from this machine; yields its base URL."""
+    (``preheat`` kernels ready), with no Jupyter config from this machine; yields its base URL."""
     import time
     import urllib.request
 
     from servicecourse.launch import voila_command
 
     port = free_port()
+    log = config_dir / f"voila-{port}.log"  # a file: a pipe nobody reads would fill and stall it
     server = subprocess.Popen(
-        voila_command(port), cwd=REPO,
+        voila_command(port, preheat=preheat), cwd=REPO,
         env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(config_dir),
              "JUPYTER_CONFIG_DIR": str(config_dir), **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -189,7 +190,7 @@ def voila_server(config_dir: Path, **env: str):
                 time.sleep(0.25)
         else:
             server.kill()
-            pytest.fail(f"voila did not start:\n{server.stdout.read().decode()}")
+            pytest.fail(f"voila did not start:\n{log.read_text(errors='replace')}")
         yield url
     finally:
         server.terminate()

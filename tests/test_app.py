@@ -29,6 +29,7 @@ def fresh_request(monkeypatch):
     monkeypatch.setattr(page_request, "_arrived", threading.Event())
     monkeypatch.setattr(page_request, "_waiting", [])
     monkeypatch.setattr(page_request, "_waiter", None)
+    monkeypatch.setattr(page_request, "_loop", None)
     monkeypatch.delenv(page_request.VISITOR_ENV, raising=False)
     return monkeypatch
 
@@ -46,20 +47,26 @@ def test_an_unknown_scenario_in_the_query_opens_the_first_one(fresh_request):
     assert picker.value == picker.options[0][1]
 
 
-def test_a_preheated_kernel_draws_the_app_before_the_request_and_then_follows_it(fresh_request):
-    fresh_request.setenv("VOILA_PREHEAT", "True")
-    request_arrives, switched = threading.Event(), threading.Event()
-    waits = []
-
-    def wait_for_the_visitor():  # what Voila's wait_for_request does in a pool kernel
+def _visitor_arrives_when(fresh_request, event: threading.Event, query: str, waits: list) -> None:
+    """Make page_request's wait end when ``event`` is set, with ``query`` and the visitor amara
+    (what the wait over Voila's websocket does in a pool kernel)."""
+    def wait_for_the_visitor():
         waits.append(1)
-        request_arrives.wait(timeout=10)
-        fresh_request.setenv("QUERY_STRING", "scenario=serve-call-centre")
+        event.wait(timeout=10)
+        fresh_request.setenv("QUERY_STRING", query)
         fresh_request.setenv(page_request.VISITOR_ENV, "amara")
 
     fresh_request.setattr(page_request, "_wait", wait_for_the_visitor)
+
+
+def test_a_preheated_kernel_shows_no_role_play_before_the_request_then_the_one_asked_for(fresh_request):
+    fresh_request.setenv("VOILA_PREHEAT", "True")
+    request_arrives, switched = threading.Event(), threading.Event()
+    waits: list = []
+    _visitor_arrives_when(fresh_request, request_arrives, "scenario=serve-call-centre", waits)
     notice, picker, stage = app.roleplay_app().children  # returns while no one has asked yet
-    assert picker.value == picker.options[0][1] and notice.value == ""
+    # Not the default role-play: none at all, so that no page ever shows another than its own.
+    assert picker.value is None and stage.children == () and notice.value == ""
     picker.observe(lambda _: switched.set(), names="value")
     request_arrives.set()
     assert switched.wait(timeout=10)
@@ -67,6 +74,39 @@ def test_a_preheated_kernel_draws_the_app_before_the_request_and_then_follows_it
     page_request._waiter.join(timeout=10)
     assert "Signed in as <strong>amara</strong>" in notice.value
     assert waits == [1]  # Voila hands the request over once: the kernel waits once, for everyone
+
+
+def test_a_preheated_kernel_asked_for_no_known_role_play_shows_the_first_one(fresh_request):
+    fresh_request.setenv("VOILA_PREHEAT", "True")
+    arrives = threading.Event()
+    _visitor_arrives_when(fresh_request, arrives, "scenario=no-such-thing", [])
+    _, picker, stage = app.roleplay_app().children
+    arrives.set()
+    page_request._waiter.join(timeout=10)
+    assert picker.value == picker.options[0][1] == stage.children[0].play.scenario.id
+
+
+def test_the_request_changes_the_widgets_on_the_kernel_s_own_thread(fresh_request):
+    # In a kernel, cells run on its event loop, which also answers the browser's request for the
+    # widget state: the role-play must be drawn there, not in the thread that waited.
+    import asyncio
+
+    fresh_request.setenv("VOILA_PREHEAT", "True")
+    arrives = threading.Event()
+    _visitor_arrives_when(fresh_request, arrives, "scenario=serve-call-centre", [])
+    drawn_in = []
+
+    async def kernel():
+        _, picker, stage = app.roleplay_app().children  # as a notebook cell, on the loop
+        picker.observe(lambda _: drawn_in.append(threading.current_thread()), names="value")
+        arrives.set()
+        for _ in range(200):
+            if stage.children:
+                return stage.children[0].play.scenario.id
+            await asyncio.sleep(0.05)
+
+    assert asyncio.run(kernel()) == "serve-call-centre"
+    assert drawn_in == [threading.main_thread()]
 
 
 def test_outside_the_course_server_there_is_no_visitor_and_plays_are_practice(fresh_request, tmp_path):
