@@ -109,6 +109,47 @@ def test_the_request_changes_the_widgets_on_the_kernel_s_own_thread(fresh_reques
     assert drawn_in == [threading.main_thread()]
 
 
+def test_a_kernel_waiting_for_its_request_tries_again_until_the_server_answers(fresh_request):
+    # Voila's own helper tries once for 5 s; on a busy server the request was then lost.
+    import asyncio
+    import time
+
+    import tornado.web
+    import tornado.websocket
+
+    from conftest import free_port
+
+    port = free_port()
+    for name, value in {"VOILA_APP_PORT": str(port), "VOILA_SERVER_URL": "/", "VOILA_KERNEL_ID": "k-1",
+                        "QUERY_STRING": "", page_request.VISITOR_ENV: ""}.items():
+        fresh_request.setenv(name, value)  # (restored after the test, as the wait writes them)
+    asked, done = [], threading.Event()
+
+    class Query(tornado.websocket.WebSocketHandler):
+        def open(self, kernel_id):
+            asked.append(kernel_id)
+            self.write_message(json.dumps({"QUERY_STRING": "scenario=serve-call-centre",
+                                           page_request.VISITOR_ENV: "amara"}))
+
+    async def server_up_late():
+        await asyncio.sleep(1.5)  # the kernel's first attempts find no server
+        server = tornado.web.Application([(r"/voila/query/(.*)", Query)]).listen(port, "127.0.0.1")
+        while not done.is_set():
+            await asyncio.sleep(0.05)
+        server.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(server_up_late(),))
+    thread.start()
+    try:
+        began = time.monotonic()
+        page_request._wait()
+        assert time.monotonic() - began > 1.4 and asked == ["k-1"]
+        assert page_request.requested("scenario") == "serve-call-centre" and page_request.visitor() == "amara"
+    finally:
+        done.set()
+        thread.join(timeout=10)
+
+
 def test_outside_the_course_server_there_is_no_visitor_and_plays_are_practice(fresh_request, tmp_path):
     fresh_request.setenv("COURSE_COHORTS", str(tmp_path))
     notice, picker, stage = app.roleplay_app("serve-call-centre").children

@@ -77,3 +77,61 @@ def test_the_visitor_is_the_hub_user_behind_the_hub_and_the_os_account_without_i
     assert visitor_name(_Handler(hub, None)) is None
     local = SimpleNamespace()  # Voila's own provider: anonymous users with made-up names
     assert visitor_name(_Handler(local, SimpleNamespace(username="anonymous-Io"))) == getpass.getuser()
+
+
+# --- the cap on visitors' kernels (servicecourse/kernel_cap.py) ----------------------------------
+
+def test_the_cap_is_half_the_available_memory_over_a_visitor_s_kernel():
+    from servicecourse.kernel_cap import KERNEL_MB, kernel_cap
+
+    assert kernel_cap({}, available=20 * KERNEL_MB) == 10
+    assert kernel_cap({}, available=21 * KERNEL_MB) == 10  # whole kernels only
+    assert kernel_cap({}, available=KERNEL_MB / 2) == 1  # never no room at all
+
+
+def test_the_setting_overrides_the_memory_rule_and_nonsense_is_refused():
+    import pytest
+
+    from servicecourse.kernel_cap import CAP_ENV, kernel_cap
+
+    assert kernel_cap({CAP_ENV: "3"}, available=100_000) == 3
+    for bad in ("0", "-2", "lots", "2.5"):
+        with pytest.raises(ValueError, match=f"{CAP_ENV}='{bad}'.*whole number"):
+            kernel_cap({CAP_ENV: bad}, available=100_000)
+
+
+def test_the_available_memory_is_read_from_meminfo(tmp_path):
+    from servicecourse.kernel_cap import available_mb
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24000000 kB\nMemAvailable:    2048000 kB\n")
+    assert available_mb(meminfo) == 2000
+    assert available_mb(tmp_path / "none") is None
+
+
+def test_the_server_s_option_gives_the_cap_and_the_rest_goes_to_voila():
+    import pytest
+
+    from servicecourse.voila_server import _kernel_cap_option
+
+    assert _kernel_cap_option(["apps", "--kernel-cap=5", "--port=1"]) == (5, ["apps", "--port=1"])
+    with pytest.raises(SystemExit, match="--kernel-cap=0"):
+        _kernel_cap_option(["--kernel-cap=0"])
+
+
+def test_the_page_with_no_kernel_opens_on_the_role_play_asked_for_and_says_it_is_practice():
+    import re
+
+    from servicecourse.page_engine import MARK, NOTICE, roleplay_page
+    from servicecourse.scenario import load_all
+
+    scenarios = load_all()
+    page = roleplay_page("serve-call-centre")
+    assert f'class="{MARK}"' in page and NOTICE in page
+    assert re.search(r'<option value="serve-call-centre" selected>', page)
+    assert page.count("<option ") == len(scenarios) and page.count(" selected>") == 1
+    assert 'data-scenario="serve-call-centre"' in page  # the static player's role-play
+    assert "https://" not in page and "<script src" not in page  # all in the page
+    first = roleplay_page("__proto__")  # asks for no known role-play: the picker's first
+    first_id = re.search(r'<option value="([^"]+)"', first).group(1)
+    assert f'data-scenario="{first_id}"' in first and f'<option value="{first_id}" selected>' in first
