@@ -32,7 +32,8 @@ Settings, all from the environment (see deploy/README.md):
                                     the three Voila services (10101-10103) and the formgrader (10104)
   COURSE_APPS_PREHEAT               kernels kept ready with the role-play app drawn (4; the
                                     dashboard and debrief keep one each)
-  COURSE_COHORTS                    the folder of cohorts the dashboard and debrief show (repo's cohorts/)
+  COURSE_COHORTS                    the folder of cohorts the dashboard and debrief show (repo's cohorts/);
+                                    the role-play app reads its .shared/ (deploy/hub_share.py)
   COURSE_COHORT_DIR                 the cohort the formgrader works on (COURSE_COHORTS/demo; "" = none)
   COURSE_EXCHANGE_ROOT              nbgrader's exchange (/srv/nbgrader/exchange)
   COURSE_LEARNERS_GROUP, COURSE_TRAINERS_GROUP, COURSE_HR_GROUP
