@@ -379,3 +379,7 @@ def crowd(base: str, path: str, asked: list[str | None], within: float = 60.0,
         if thread.is_alive() and record.error is None:
             record.error = "the visitor was still waiting when the crowd's time ran out"
     return visits
+
+
+if __name__ == "__main__":
+    print("bench/voila_load.py is the load generator of bench/capacity.py: run that.")

@@ -21,6 +21,7 @@ one); a kernel that has been shut down or culled no longer counts.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +44,10 @@ def available_mb(meminfo: Path = Path("/proc/meminfo")) -> float | None:
     return None
 
 
-def kernel_cap(environ: dict[str, str] | None = None, available: float | None = None) -> int:
+def kernel_cap(environ: Mapping[str, str] | None = None, available: float | None = None) -> int:
     """The cap: ``COURSE_KERNEL_CAP`` if set, else the memory rule (``available`` MB, or what
     the system says now). ValueError if the setting is not a whole number of at least 1."""
-    environ = os.environ if environ is None else environ
-    setting = environ.get(CAP_ENV, "").strip()
+    setting = (os.environ if environ is None else environ).get(CAP_ENV, "").strip()
     if setting:
         try:
             cap = int(setting)
@@ -77,7 +77,7 @@ def capped(manager_class: type, cap: int) -> type:
     """A subclass of Voila's kernel manager class that admits page requests up to ``cap``
     visitors' kernels and records which kernels are visitors'."""
 
-    class CappedKernelManager(manager_class):  # type: ignore[misc, valid-type]
+    class CappedKernelManager(manager_class):
         kernel_cap = cap
 
         def __init__(self, **kwargs):

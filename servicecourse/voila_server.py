@@ -110,7 +110,7 @@ def prepare_pages() -> None:
             self.request.headers[VISITOR_HEADER] = name
 
     prepare_page.__wrapped__ = prepare  # type: ignore[attr-defined]  # marks the patch
-    VoilaHandler.prepare = prepare_page  # type: ignore[method-assign]  # the patch
+    VoilaHandler.prepare = prepare_page  # the patch
 
 
 def cap_kernels(cap: int) -> None:
@@ -153,7 +153,7 @@ def cap_kernels(cap: int) -> None:
                 self.kernel_manager.settle(ticket)
 
     get_generator.__wrapped__ = generate  # type: ignore[attr-defined]  # marks the patch
-    VoilaHandler.get_generator = get_generator  # type: ignore[method-assign]  # the patch
+    VoilaHandler.get_generator = get_generator  # the patch
 
 
 def _kernel_cap_option(argv: list[str]) -> tuple[int, list[str]]:

@@ -13,12 +13,13 @@ import ipywidgets
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from conftest import PageWatch, hold_voila_front_end, voila_server
 from servicecourse import app, evidence, page_request
 from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.pathcodes import parse, signature_ok
 from servicecourse.scenario import load_all, load_by_id
 from servicecourse.vectors import path_to
+
+from conftest import PageWatch, hold_voila_front_end, voila_server
 
 APP = "/voila/render/roleplay.ipynb"
 
@@ -441,7 +442,6 @@ def test_a_closed_page_can_shut_its_kernel_down(voila):
     # endpoint. The page must have set that cookie, or the kernel is left running (403).
     import http.cookiejar
     import json
-    import re
     import urllib.parse
 
     cookies = http.cookiejar.CookieJar()

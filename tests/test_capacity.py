@@ -13,13 +13,14 @@ import urllib.request
 
 import pytest
 
-from conftest import PageWatch, voila_server
 from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.launch import KERNEL_GONE_AFTER
 from servicecourse.page_engine import MARK, NOTICE
 from servicecourse.paths import REPO
 from servicecourse.scenario import load_all, load_by_id
 from servicecourse.vectors import path_to
+
+from conftest import PageWatch, voila_server
 
 sys.path.insert(0, str(REPO / "bench"))
 import voila_load  # noqa: E402  (the load generator is a benchmark's, not the package's)
