@@ -70,9 +70,9 @@ def floor_apps(folder: Path) -> Path:
     return folder
 
 
-def start(preheat: int, port: int, home: Path, apps: Path) -> subprocess.Popen:
+def start(preheat: int, port: int, home: Path, apps: Path, kernel_cap: int | None = None) -> subprocess.Popen:
     """Start Voila as `course serve` does and wait until its pool is full and it has gone quiet."""
-    server = subprocess.Popen(voila_command(port, preheat=preheat, apps=apps), cwd=REPO,
+    server = subprocess.Popen(voila_command(port, preheat=preheat, apps=apps, kernel_cap=kernel_cap), cwd=REPO,
                               env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(home),
                                    "JUPYTER_CONFIG_DIR": str(home)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -70,6 +70,7 @@ class Visit:
     widgets: float | None = None  # the first live widget message: the kernel's widget state
     playable: float | None = None  # the live first choice of the role-play asked for, clicked
     feedback: float | None = None  # the first choice's click handled by the kernel
+    ended: float | None = None  # (playing through) the last choice handled: the debrief shown
     page_engine: bool = False  # served with no kernel: played on the page's own engine
     first_shown: str | None = None  # the role-play the first widget state showed
     shown: str | None = None  # the role-play whose first choice was clicked
@@ -254,12 +255,14 @@ def _shutdown(opener, cookies, base: str, kernel_id: str) -> None:
 
 def visit(base: str, path: str, asked: str | None = None, limit: float = 60.0,
           leave: str = "shutdown", played: threading.Semaphore | None = None,
-          stay: threading.Event | None = None, record: Visit | None = None) -> Visit:
+          stay: threading.Event | None = None, record: Visit | None = None,
+          through: bool = False) -> Visit:
     """One visitor of ``base + path`` (``?scenario=asked`` added if given): see the module's steps.
 
     ``leave`` is ``shutdown`` (a closed tab) or ``drop`` (the connection lost). Once done playing
     (or failing) the visitor releases ``played``, if given, and with ``stay`` keeps its page open
     until that event is set before leaving. ``record``, if given, is filled as the visit goes.
+    With ``through`` the visitor plays on, each beat's first choice, to the role-play's end.
     """
     check_local(base)
     began = time.monotonic()
@@ -280,7 +283,7 @@ def visit(base: str, path: str, asked: str | None = None, limit: float = 60.0,
             raise VisitError("the page holds no kernel id or no widget")
         record.kernel_id = json.loads(config.group(1))["kernelId"]
         socket = KernelSocket(base, record.kernel_id, cookies, timeout=limit)
-        _play(socket, root.group(1), record, began, deadline)
+        _play(socket, root.group(1), record, began, deadline, through)
     except (VisitError, OSError, websocket.WebSocketException, ValueError, KeyError) as error:
         record.error = f"{type(error).__name__}: {error}"
     finally:
@@ -295,51 +298,61 @@ def visit(base: str, path: str, asked: str | None = None, limit: float = 60.0,
     return record
 
 
-def _play(socket: KernelSocket, root: str, record: Visit, began: float, deadline: float) -> None:
-    """Steps 2 to 5 on an open kernel socket; fills ``record``."""
+def _play(socket: KernelSocket, root: str, record: Visit, began: float, deadline: float,
+          through: bool = False) -> None:
+    """Steps 2 to 5 on an open kernel socket (with ``through``, on to the role-play's end);
+    fills ``record``."""
     widgets = Widgets()
-    info = socket.send("shell", "kernel_info_request", {})
-    while True:  # the front end's first request: is the kernel there?
+
+    def next_message() -> tuple[str, dict]:
         channel, msg = socket.receive(deadline)
         if channel == "iopub":
             widgets.apply(msg)
-        if msg.get("parent_header", {}).get("msg_id") == info and msg["header"]["msg_type"] == "kernel_info_reply":
-            break
+            content = msg.get("content", {})
+            if msg["header"]["msg_type"] == "stream" and content.get("name") == "stderr":
+                record.kernel_stderr += content.get("text", "")
+        return channel, msg
+
+    def replied(msg: dict, request: str, kind: str, state: str | None = None) -> bool:
+        return (msg.get("parent_header", {}).get("msg_id") == request and msg["header"]["msg_type"] == kind
+                and (state is None or msg.get("content", {}).get("execution_state") == state))
+
+    def click(button: str) -> None:  # what a browser's button sends; back when the kernel is done
+        request = socket.send("shell", "comm_msg", {"comm_id": button, "data": {
+            "method": "custom", "content": {"event": "click"}}})
+        while not replied(next_message()[1], request, "status", "idle"):
+            pass
+
+    info = socket.send("shell", "kernel_info_request", {})
+    while not replied(next_message()[1], info, "kernel_info_reply"):
+        pass  # the front end's first request: is the kernel there?
     control = str(uuid.uuid4())
     socket.send("shell", "comm_open", {"comm_id": control, "target_name": "jupyter.widget.control",
                                        "data": {}}, metadata={"version": "1.0.0"})
     socket.send("shell", "comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
-    clicked = None
     while True:
-        channel, msg = socket.receive(deadline)
-        if channel != "iopub":
-            continue
-        widgets.apply(msg)
-        kind, content = msg["header"]["msg_type"], msg.get("content", {})
-        if kind == "stream" and content.get("name") == "stderr":
-            record.kernel_stderr += content.get("text", "")
-        if (record.widgets is None and kind == "comm_msg" and content.get("comm_id") == control
+        _, msg = next_message()
+        content = msg.get("content", {})
+        if (msg["header"]["msg_type"] == "comm_msg" and content.get("comm_id") == control
                 and content.get("data", {}).get("method") == "update_states"):
-            record.widgets = time.monotonic() - began
-            record.first_shown = widgets.roleplay(root)[1]
-            socket.send("shell", "comm_close", {"comm_id": control, "data": {}})
-        if record.widgets is None:
-            continue
-        if clicked is None:
-            _, shown = widgets.roleplay(root)
-            if record.asked and shown != record.asked:
-                continue  # another role-play than the one asked for: wait for the right one
-            button = widgets.first_choice(root)
-            if button is None:
-                continue
-            record.shown, record.playable = shown, time.monotonic() - began
-            clicked = socket.send("shell", "comm_msg", {"comm_id": button, "data": {
-                "method": "custom", "content": {"event": "click"}}})
-        elif (kind == "status" and content.get("execution_state") == "idle"
-              and msg.get("parent_header", {}).get("msg_id") == clicked):
-            record.feedback = time.monotonic() - began
-            record.feedback_text = widgets.feedback(root)
-            return
+            break
+    record.widgets = time.monotonic() - began
+    record.first_shown = widgets.roleplay(root)[1]
+    socket.send("shell", "comm_close", {"comm_id": control, "data": {}})
+    while True:  # until the role-play asked for shows its first choice
+        _, shown = widgets.roleplay(root)
+        button = widgets.first_choice(root) if not record.asked or shown == record.asked else None
+        if button is not None:
+            break
+        next_message()
+    record.shown, record.playable = shown, time.monotonic() - began
+    click(button)
+    record.feedback = time.monotonic() - began
+    record.feedback_text = widgets.feedback(root)
+    while through and widgets.roleplay(root)[0] and (button := widgets.first_choice(root)) is not None:
+        click(button)  # each beat's first choice, to the debrief (an app with no role-play: none)
+    if through:
+        record.ended = time.monotonic() - began
 
 
 def crowd(base: str, path: str, asked: list[str | None], within: float = 60.0,

@@ -7,10 +7,11 @@ kernels are running (kernels waiting in the pool are not visitors'); beyond it t
 served with no kernel (`servicecourse.page_engine`).
 
 The rule: half the memory available when the server starts (``MemAvailable``), divided by what
-one visitor's kernel takes, `KERNEL_MB` (measured by ``bench/capacity.py``: the server's memory
-with a crowd on the role-play app, less its memory idle, per visitor), and at least 1. The other
-half is left to the rest of the machine (the hub, learners' JupyterLab, grading). The setting
-``COURSE_KERNEL_CAP`` (a whole number) overrides the rule.
+one visitor's kernel takes, `KERNEL_MB`, and at least 1. ``bench/capacity.py`` measures it: a
+visitor adds about 60 MB to the server at the first choice, and its kernel holds about 102 MB
+once a play has reached its debrief (whose chart loads matplotlib); `KERNEL_MB` is the latter
+with the server's share. The other half is left to the rest of the machine (the hub, learners'
+JupyterLab, grading). The setting ``COURSE_KERNEL_CAP`` (a whole number) overrides the rule.
 
 How the server knows a kernel is a visitor's: the page handler admits a request (one more kernel
 counted at once, so that requests arriving together cannot all pass the last free place), and
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from jupyter_core.utils import ensure_async
 
-KERNEL_MB = 70  # one visitor of the role-play app, measured here (see the module's docstring)
+KERNEL_MB = 105  # one visitor of the role-play app after a complete play, measured here
 MEMORY_SHARE = 0.5
 CAP_ENV = "COURSE_KERNEL_CAP"
 
