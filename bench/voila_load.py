@@ -279,8 +279,12 @@ def visit(base: str, path: str, asked: str | None = None, limit: float = 60.0,
             return record
         config = CONFIG.search(page)
         root = ROOT.search(page)
-        if not config or not root:
-            raise VisitError("the page holds no kernel id or no widget")
+        if not config:
+            raise VisitError("the page holds no kernel id")
+        if not root:
+            outputs = page.split('class="jp-OutputArea-output', 1)[1:]
+            shown = html_text(outputs[0].split(">", 1)[-1])[:200] if outputs else "no output at all"
+            raise VisitError(f"the page's app shows no widget: {shown}")
         record.kernel_id = json.loads(config.group(1))["kernelId"]
         socket = KernelSocket(base, record.kernel_id, cookies, timeout=limit)
         _play(socket, root.group(1), record, began, deadline, through)
