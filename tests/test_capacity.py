@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import test_accessibility as accessibility
 
 from servicecourse.engine import Roleplay, first_sentence
 from servicecourse.launch import KERNEL_GONE_AFTER
@@ -25,6 +26,7 @@ from conftest import PageWatch, voila_server
 sys.path.insert(0, str(REPO / "bench"))
 import voila_load  # noqa: E402  (the load generator is a benchmark's, not the package's)
 
+axe_path = accessibility.axe_path  # the fixture: axe-core, as the accessibility tests run it
 APP = "/voila/render/roleplay.ipynb"
 SCENARIO = "serve-call-centre"
 
@@ -111,7 +113,7 @@ def test_a_kernel_whose_page_is_gone_is_shut_down_within_about_a_minute(small_po
 
 
 @pytest.mark.browser
-def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(capped, chromium):
+def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(capped, chromium, axe_path):
     played, stay = threading.Semaphore(0), threading.Event()
     first = voila_load.Visit(SCENARIO)
     stayer = threading.Thread(target=voila_load.visit, args=(capped, APP, SCENARIO), kwargs=dict(
@@ -128,6 +130,8 @@ def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(
         assert page.locator(f"body.{MARK}").count() == 1
         notice = " ".join(page.get_by_role("note").first.inner_text().split())
         assert notice == NOTICE and "practice" in notice and "earns nothing" in notice
+        accessibility.assert_no_serious_violations(page, axe_path, "the page with no kernel, opening")
+        accessibility.assert_every_control_is_named(page, axe_path, "main", "the page with no kernel")
         # The whole role-play plays in the page, to a practice code, never a graded one.
         scenario = load_by_id(SCENARIO)
         play = Roleplay(scenario)
@@ -139,6 +143,7 @@ def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(
             assert shown == f"Feedback. {first_sentence(choice.feedback)}"
         assert page.locator(".serve-path-code").inner_text() == play.practice_code
         assert play.ending.title in page.locator(".serve-ending").inner_text()
+        accessibility.assert_no_serious_violations(page, axe_path, "the page with no kernel, debrief")
         page.close()
         assert watch.external == [] and watch.errors == []
     finally:
