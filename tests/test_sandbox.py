@@ -203,3 +203,11 @@ def test_a_second_kernel_runs_under_another_user_id_when_grading_as_root():
         assert int(result["out"]) != first.uid
     finally:
         first.release()
+
+
+def test_what_is_bound_is_bound_after_the_in_memory_folders_so_a_checkout_under_tmp_is_seen():
+    argv = sandbox.command(["python"], Path("/tmp/servicecourse-sandbox/k1"), [], sandbox.Limits(), None)
+    tmpfs = max(i for i, arg in enumerate(argv) if arg == "--tmpfs")
+    binds = [i for i, arg in enumerate(argv) if arg == "--ro-bind" and argv[i + 1] in
+             {str(p) for p in sandbox.readonly_paths()}]
+    assert binds and min(binds) > tmpfs

@@ -126,11 +126,13 @@ def command(kernel: list[str], sockets: Path, data_files: list[Path], limits: Li
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "mime.types"):
         if (Path("/etc") / name).exists():
             view += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    for path in readonly_paths():
-        view += _parents(path) + ["--ro-bind", str(path), str(path)]
+    # The in-memory folders first: a bind made before `--tmpfs /tmp` would be hidden by it (a
+    # checkout, hence its venv, may well live under /tmp).
     view += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.work_space), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(limits.work_space), "--perms", "0777", "--tmpfs", HOME]
+    for path in readonly_paths():
+        view += _parents(path) + ["--ro-bind", str(path), str(path)]
     for path in data_files:
         view += ["--ro-bind", str(path), f"{HOME}/{path.name}"]
     fonts = font_cache()
