@@ -19,7 +19,7 @@ the default pool and a cap of 30 visitors' kernels, to see who is beyond it. Pri
   server's tree (Voila and its kernels, also those shut down since) and Voila alone.
 
 Then a one-line summary per set-up and the ratio app / floor. Bounded: 5 servers, 15 crowds of
-at most 100 visitors, each visitor given up after 90 s; the whole run takes about 30 minutes here
+at most 100 visitors, each visitor given up after 90 s; the whole run takes about 20 minutes here
 (2 cores), mostly the crowds' minutes and the pools refilling between them.
 
     .venv/bin/python bench/capacity.py
