@@ -120,20 +120,11 @@ def kernel_after_a_play(base: str, pid: int, scenario: str) -> float | None:
     """The memory (MB) of the kernel of one visitor who has played a whole role-play (each
     beat's first choice) to its debrief, with its chart: more than at the first choice, since
     the chart loads matplotlib."""
-    played, stay = threading.Semaphore(0), threading.Event()
-    record = voila_load.Visit(scenario)
-    visitor = threading.Thread(target=voila_load.visit, args=(base, APP, scenario), kwargs=dict(
-        limit=LIMIT, played=played, stay=stay, record=record, through=True))
-    visitor.start()
-    try:
-        played.acquire(timeout=LIMIT + 10)
+    with voila_load.present(base, APP, scenario, limit=LIMIT, through=True) as record:
         for process in psutil.Process(pid).children(recursive=True):
             if record.ended and record.kernel_id and record.kernel_id in " ".join(process.cmdline()):
                 return process.memory_info().rss / 2**20
-        return None
-    finally:
-        stay.set()
-        visitor.join(timeout=LIMIT)
+    return None
 
 
 def playable(visit: voila_load.Visit) -> float | None:

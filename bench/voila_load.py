@@ -27,6 +27,7 @@ seconds. The websocket client is ``websocket-client`` (pinned in requirements.tx
 
 from __future__ import annotations
 
+import contextlib
 import html.parser
 import http.cookiejar
 import json
@@ -37,7 +38,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import websocket
 from jupyter_client.session import Session
@@ -357,6 +358,24 @@ def _play(socket: KernelSocket, root: str, record: Visit, began: float, deadline
         click(button)  # each beat's first choice, to the debrief (an app with no role-play: none)
     if through:
         record.ended = time.monotonic() - began
+
+
+@contextlib.contextmanager
+def present(base: str, path: str, asked: str | None = None, limit: float = 60.0,
+            through: bool = False) -> Iterator[Visit]:
+    """A visitor who has played (see `visit`) and keeps its page open while the ``with`` block
+    runs, then leaves as a closed tab does; yields its visit (check its ``error``)."""
+    played, stay = threading.Semaphore(0), threading.Event()
+    record = Visit(asked)
+    visitor = threading.Thread(target=visit, args=(base, path, asked), daemon=True, kwargs=dict(
+        limit=limit, played=played, stay=stay, record=record, through=through))
+    visitor.start()
+    try:
+        played.acquire(timeout=limit + 10)
+        yield record
+    finally:
+        stay.set()
+        visitor.join(timeout=limit)
 
 
 def crowd(base: str, path: str, asked: list[str | None], within: float = 60.0,

@@ -6,7 +6,6 @@ let go of kernels whose page is gone, and, beyond its kernel cap, play the role-
 from __future__ import annotations
 
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -91,13 +90,8 @@ def test_no_visitor_sees_another_role_play_than_the_one_asked_for_when_the_pool_
 
 
 def test_a_kernel_whose_page_is_gone_is_shut_down_within_about_a_minute(small_pool):
-    played, stay = threading.Semaphore(0), threading.Event()
-    staying = voila_load.Visit(SCENARIO)
-    stayer = threading.Thread(target=voila_load.visit, args=(small_pool, APP, SCENARIO), kwargs=dict(
-        limit=120, played=played, stay=stay, record=staying))
-    stayer.start()
-    try:
-        assert played.acquire(timeout=150) and staying.error is None
+    with voila_load.present(small_pool, APP, SCENARIO, limit=150) as staying:
+        assert staying.feedback is not None and staying.error is None
         # This one leaves without a word, as a crashed tab or a lost network does.
         gone = voila_load.visit(small_pool, APP, SCENARIO, limit=120, leave="drop")
         assert gone.error is None and kernel_alive(small_pool, gone.kernel_id)
@@ -107,20 +101,12 @@ def test_a_kernel_whose_page_is_gone_is_shut_down_within_about_a_minute(small_po
         assert not kernel_alive(small_pool, gone.kernel_id), "the kernel of a page gone was kept"
         assert time.monotonic() - left >= KERNEL_GONE_AFTER - 5  # not while it might come back
         assert kernel_alive(small_pool, staying.kernel_id)  # a page still open keeps its kernel
-    finally:
-        stay.set()
-        stayer.join(timeout=60)
 
 
 @pytest.mark.browser
 def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(capped, chromium, axe_path):
-    played, stay = threading.Semaphore(0), threading.Event()
-    first = voila_load.Visit(SCENARIO)
-    stayer = threading.Thread(target=voila_load.visit, args=(capped, APP, SCENARIO), kwargs=dict(
-        limit=150, played=played, stay=stay, record=first))
-    stayer.start()
-    try:
-        assert played.acquire(timeout=180) and first.error is None and not first.page_engine
+    with voila_load.present(capped, APP, SCENARIO, limit=180) as first:
+        assert first.feedback is not None and first.error is None and not first.page_engine
         # The second visitor gets a page with no kernel at once, open on the role-play asked for.
         second = voila_load.visit(capped, APP, SCENARIO, limit=60)
         assert second.page_engine and second.kernel_id is None and second.error is None
@@ -146,25 +132,15 @@ def test_beyond_the_cap_a_visitor_plays_in_the_page_for_practice_and_is_told_so(
         accessibility.assert_no_serious_violations(page, axe_path, "the page with no kernel, debrief")
         page.close()
         assert watch.external == [] and watch.errors == []
-    finally:
-        stay.set()
-        stayer.join(timeout=60)
     # Once the first visitor has left (Voila's page shuts its kernel down), the app is live again.
     third = voila_load.visit(capped, APP, SCENARIO, limit=150)
     assert not third.page_engine and third.error is None and third.shown == SCENARIO
 
 
 def test_beyond_the_cap_another_app_says_the_server_is_full(capped):
-    played, stay = threading.Semaphore(0), threading.Event()
-    stayer = threading.Thread(target=voila_load.visit, args=(capped, APP, SCENARIO), kwargs=dict(
-        limit=150, played=played, stay=stay))
-    stayer.start()
-    try:
-        assert played.acquire(timeout=180)
+    with voila_load.present(capped, APP, SCENARIO, limit=180) as first:
+        assert first.feedback is not None
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{capped}/voila/render/dashboard.ipynb", timeout=60)
         assert refused.value.code == 503 and refused.value.headers["Retry-After"]
         assert "The course server is full" in refused.value.read().decode()
-    finally:
-        stay.set()
-        stayer.join(timeout=60)
