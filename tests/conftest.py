@@ -45,6 +45,27 @@ def live_markup(page: str) -> list[str]:
     return parser.live
 
 
+def in_a_thread_of_its_own(function):
+    """What ``function()`` returns, called in a new thread, as a kernel's cells run in a thread
+    whose event loop is the kernel's. The tests' own thread may already hold an event loop that
+    never turns (Playwright's sync API leaves one there once a browser test has run)."""
+    outcome: dict = {}
+
+    def call():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), f"{function} still running after 60 s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run(*command: str, cwd: Path = REPO, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     """Run a command of the venv, capturing its output; fail the test with it if asked."""
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, **kwargs)

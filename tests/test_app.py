@@ -19,7 +19,7 @@ from servicecourse.pathcodes import parse, signature_ok
 from servicecourse.scenario import load_all, load_by_id
 from servicecourse.vectors import path_to
 
-from conftest import PageWatch, hold_voila_front_end, voila_server
+from conftest import PageWatch, hold_voila_front_end, in_a_thread_of_its_own, voila_server
 
 APP = "/voila/render/roleplay.ipynb"
 
@@ -65,7 +65,7 @@ def test_a_preheated_kernel_shows_no_role_play_before_the_request_then_the_one_a
     request_arrives, switched = threading.Event(), threading.Event()
     waits: list = []
     _visitor_arrives_when(fresh_request, request_arrives, "scenario=serve-call-centre", waits)
-    notice, picker, stage = app.roleplay_app().children  # returns while no one has asked yet
+    notice, picker, stage = in_a_thread_of_its_own(app.roleplay_app).children  # no one has asked yet
     # Not the default role-play: none at all, so that no page ever shows another than its own.
     assert picker.value is None and stage.children == () and notice.value == ""
     picker.observe(lambda _: switched.set(), names="value")
@@ -81,7 +81,7 @@ def test_a_preheated_kernel_asked_for_no_known_role_play_shows_the_first_one(fre
     fresh_request.setenv("VOILA_PREHEAT", "True")
     arrives = threading.Event()
     _visitor_arrives_when(fresh_request, arrives, "scenario=no-such-thing", [])
-    _, picker, stage = app.roleplay_app().children
+    _, picker, stage = in_a_thread_of_its_own(app.roleplay_app).children
     arrives.set()
     page_request._waiter.join(timeout=10)
     assert picker.value == picker.options[0][1] == stage.children[0].play.scenario.id
@@ -95,9 +95,10 @@ def test_the_request_changes_the_widgets_on_the_kernel_s_own_thread(fresh_reques
     fresh_request.setenv("VOILA_PREHEAT", "True")
     arrives = threading.Event()
     _visitor_arrives_when(fresh_request, arrives, "scenario=serve-call-centre", [])
-    drawn_in = []
+    drawn_in, kernel_thread = [], []
 
     async def kernel():
+        kernel_thread.append(threading.current_thread())
         _, picker, stage = app.roleplay_app().children  # as a notebook cell, on the loop
         picker.observe(lambda _: drawn_in.append(threading.current_thread()), names="value")
         arrives.set()
@@ -106,8 +107,8 @@ def test_the_request_changes_the_widgets_on_the_kernel_s_own_thread(fresh_reques
                 return stage.children[0].play.scenario.id
             await asyncio.sleep(0.05)
 
-    assert asyncio.run(kernel()) == "serve-call-centre"
-    assert drawn_in == [threading.main_thread()]
+    assert in_a_thread_of_its_own(lambda: asyncio.run(kernel())) == "serve-call-centre"
+    assert drawn_in == kernel_thread
 
 
 def test_a_kernel_waiting_for_its_request_tries_again_until_the_server_answers(fresh_request):

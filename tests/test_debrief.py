@@ -30,7 +30,7 @@ from servicecourse.paths import REPO, SOLUTIONS
 from servicecourse.scenario import load_by_id
 from servicecourse.vectors import path_to
 
-from conftest import voila_server
+from conftest import in_a_thread_of_its_own, voila_server
 
 SCENARIO = load_by_id("serve-call-centre")
 
@@ -258,7 +258,8 @@ def test_a_preheated_kernel_reads_the_cohorts_and_their_plays_when_the_page_is_v
     root = tmp_path / "cohorts"
     first = make_cohort(root, "alpha")
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    for name, value in (("_arrived", threading.Event()), ("_waiting", []), ("_waiter", None)):
+    for name, value in (("_arrived", threading.Event()), ("_waiting", []), ("_waiter", None),
+                        ("_loop", None)):
         monkeypatch.setattr(page_request, name, value)
     visitor_arrives = threading.Event()
 
@@ -267,7 +268,7 @@ def test_a_preheated_kernel_reads_the_cohorts_and_their_plays_when_the_page_is_v
         monkeypatch.setenv("QUERY_STRING", "cohort=beta")
 
     monkeypatch.setattr(page_request, "_wait", wait_for_the_request)
-    app = debrief.debrief_app(root=root)  # the kernel starts before anyone asks
+    app = in_a_thread_of_its_own(lambda: debrief.debrief_app(root=root))  # before anyone asks
     assert list(app.cohort.options) == ["alpha"]
     # Later, a new cohort appears and learners of the first one play; then the page is viewed.
     second = make_cohort(root, "beta")
