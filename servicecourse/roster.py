@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import csv
 import io
-import typing
 import re
+import typing
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
