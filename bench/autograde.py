@@ -29,8 +29,8 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
-from servicecourse.paths import modules
-from servicecourse.submissions import answer, honest_answers
+from servicecourse.cohort.submissions import answer, honest_answers
+from servicecourse.course import modules
 
 BIN = Path(sys.executable).parent
 MIX = {"correct": 0.4, "partial": 0.3, "wrong": 0.2, "broken": 0.1}
@@ -129,7 +129,7 @@ def _course(folder: Path, workers: int, sandbox: bool) -> tuple[float, float]:
     if sandbox:
         return _measure([str(BIN / "course"), "cohort", "autograde", "--cohort", str(folder),
                          "--workers", str(workers)], folder)
-    return _measure([sys.executable, "-c", "import sys; from servicecourse.autograde import "
+    return _measure([sys.executable, "-c", "import sys; from servicecourse.grading.autograde import "
                      "autograde_cohort; autograde_cohort(sys.argv[1], int(sys.argv[2]), progress=False, "
                      "use_sandbox=False)", str(folder), str(workers)], folder)
 

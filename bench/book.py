@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 BIN = Path(sys.executable).parent
 

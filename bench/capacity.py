@@ -43,9 +43,9 @@ BENCH = Path(__file__).parent
 sys.path.insert(0, str(BENCH))
 import voila_load  # noqa: E402
 
-from servicecourse.kernel_cap import kernel_cap  # noqa: E402
-from servicecourse.paths import REPO  # noqa: E402
-from servicecourse.scenario import load_all  # noqa: E402
+from servicecourse.course import REPO  # noqa: E402
+from servicecourse.roleplay.scenario import load_all  # noqa: E402
+from servicecourse.serving.kernel_cap import kernel_cap  # noqa: E402
 
 # bench/voila.py's server handling and floor app, loaded under another name ("voila" is Voila's).
 _spec = importlib.util.spec_from_file_location("voila_browser_bench", BENCH / "voila.py")

@@ -14,7 +14,7 @@ import threading
 import yaml
 from playwright.sync_api import sync_playwright
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 SITE = REPO / "_build" / "html"
 

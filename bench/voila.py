@@ -7,7 +7,7 @@ own front end costs, whatever the app):
 - first render: seconds from the request to the first choice on screen, the median of three
   visits, each made once the server has refilled its pool and gone quiet: the page's HTML
   complete (the server's part), the first view's choice painted (the role-play as the page draws
-  it before Voila's front end has loaded, playable; see servicecourse/first_view.py), the page's
+  it before Voila's front end has loaded, playable; see servicecourse/roleplay/first_view.py), the page's
   scripts loaded, and the live widget's choice painted (Voila's front end connected to the
   kernel). Paint times are the browser's own (Element Timing), read in the page. Visits with an
   empty browser cache (a first visit) and with the scripts cached (a return visit);
@@ -45,8 +45,8 @@ from playwright.async_api import async_playwright
 sys.path.insert(0, str(Path(__file__).parent))
 from autograde import _tree_rss_mb  # noqa: E402  (one memory sampler for every benchmark)
 
-from servicecourse.launch import voila_command  # noqa: E402
-from servicecourse.paths import REPO  # noqa: E402
+from servicecourse.course import REPO  # noqa: E402
+from servicecourse.serving.launch import voila_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 URL = "/voila/render/roleplay.ipynb?scenario=serve-call-centre"

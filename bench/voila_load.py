@@ -19,7 +19,7 @@ Each visitor does what a browser on the role-play app's page does, with no brows
    connection (a crashed tab, a lost network).
 
 A page served with no kernel (the course server's page engine beyond its kernel cap,
-`servicecourse.voila_server`) is playable as it arrives: the visitor records it and stops there.
+`servicecourse.serving.voila_server`) is playable as it arrives: the visitor records it and stops there.
 
 Localhost only, and bounded: at most `MAX_VISITORS` visitors, each given up after ``limit``
 seconds. The websocket client is ``websocket-client`` (pinned in requirements.txt).

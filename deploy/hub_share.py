@@ -3,7 +3,7 @@ folder, and nothing else of it.
 
 On the hub the role-play app runs as an unprivileged account (``COURSE_APPS_USER``): every
 learner uses it. Of each cohort it needs the learner ids, the role-play key (to read) and the
-record of plays (to append), all in the cohort's role-play folder (`servicecourse.evidence`).
+record of plays (to append), all in the cohort's role-play folder (`servicecourse.cohort.evidence`).
 The rest (roster, gradebook, hand-ins, grades, feedback) stays closed to it.
 
 A folder inside the cohort cannot be opened to that account without letting it into the cohort
@@ -36,7 +36,7 @@ import stat
 import sys
 from pathlib import Path
 
-from servicecourse import evidence
+from servicecourse.cohort import evidence
 
 GROUP_ENV = "COURSE_ROLEPLAY_GROUP"
 DEFAULT_GROUP = "course-roleplay"

@@ -72,7 +72,7 @@ from hub_share import group as roleplay_group  # noqa: E402
 from hub_share import is_member, shared_root  # noqa: E402
 
 from servicecourse import cohort  # noqa: E402
-from servicecourse.launch import voila_command  # noqa: E402
+from servicecourse.serving.launch import voila_command  # noqa: E402
 
 env = os.environ.get
 

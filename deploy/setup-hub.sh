@@ -22,7 +22,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${COURSE_VENV:-$REPO/.venv}"  # the venv the hub runs from
 PY="$VENV/bin/python"
 [ -x "$PY" ] || { echo "setup-hub.sh: $PY missing: run 'make setup' in $REPO first" >&2; exit 1; }
-COURSE_ID="$(cd "$REPO" && "$PY" -c 'from servicecourse import cohort; from servicecourse.paths import REPO; print(cohort.config(REPO).CourseDirectory.course_id)')"
+COURSE_ID="$(cd "$REPO" && "$PY" -c 'from servicecourse import cohort; from servicecourse.course import REPO; print(cohort.config(REPO).CourseDirectory.course_id)')"
 COHORTS="${COURSE_COHORTS:-$REPO/cohorts}"
 EXCHANGE="${COURSE_EXCHANGE_ROOT:-/srv/nbgrader/exchange}"
 GRADER="${COURSE_GRADER_USER:-grader-$COURSE_ID}"
@@ -83,7 +83,7 @@ find "$COHORTS" -mindepth 1 -maxdepth 1 ! -path "$SHARED" \
 [ -d "$SHARED" ] && chown -R "$GRADER" "$SHARED"  # the grader's, in the app's group
 for config in "$COHORTS"/*/nbgrader_config.py; do
   [ -e "$config" ] || continue
-  runuser -u "$GRADER" -- "$PY" -c 'import sys; from servicecourse.exchange import configure; configure(*sys.argv[1:])' \
+  runuser -u "$GRADER" -- "$PY" -c 'import sys; from servicecourse.cohort.exchange import configure; configure(*sys.argv[1:])' \
     "$(dirname "$config")" "$EXCHANGE"
 done
 

@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from servicecourse.serve import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN
+from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS, SCORE_MAX, SCORE_MIN
 
 GOOD, BAD = "#2e7d32", "#c62828"
-# One colour per completion status (`servicecourse.report.STATUSES`), in the charts; the
+# One colour per completion status (`servicecourse.reporting.report.STATUSES`), in the charts; the
 # dashboard's table cells use light tints of the same hues (servicecourse/templates/dashboard.css).
 STATUS_COLOURS = {"not started": "#9e9e9e", "submitted": "#64b5f6",
                   "needs manual grading": "#ffb300", "failed": BAD, "passed": GOOD}

@@ -25,9 +25,9 @@ import functools
 import re
 from collections.abc import Iterable
 
-from servicecourse import pathcodes
-from servicecourse.engine import play_letters
-from servicecourse.scenario import ScenarioError, load_by_id
+from servicecourse.roleplay import pathcodes
+from servicecourse.roleplay.engine import play_letters
+from servicecourse.roleplay.scenario import ScenarioError, load_by_id
 
 # What a learner's answer holds before they answer (the release's placeholders).
 PLACEHOLDERS = frozenset({"", "?", "...", "paste your path code here", "your answer here"})

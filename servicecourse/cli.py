@@ -8,8 +8,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from servicecourse.scenario import ScenarioError, load_scenario
-from servicecourse.scenario_design import RULES, design_warnings
+from servicecourse.roleplay.scenario import ScenarioError, load_scenario
+from servicecourse.roleplay.scenario_design import RULES, design_warnings
 
 
 def _check(args) -> int:
@@ -41,7 +41,7 @@ def _check(args) -> int:
 
 def _cohort_folder(value: str) -> Path:
     """A cohort given by path, or by name under cohorts/."""
-    from servicecourse.paths import COHORTS
+    from servicecourse.course import COHORTS
 
     path = Path(value)
     return path if path.exists() or path.is_absolute() or len(path.parts) > 1 else COHORTS / value
@@ -50,7 +50,7 @@ def _cohort_folder(value: str) -> Path:
 def _report(args) -> int:
     """Write a cohort's report files; say which pass mark was applied and what was left out."""
     from servicecourse.policy import PolicyError
-    from servicecourse.report import ReportError, cohort_report, team_totals, write_files
+    from servicecourse.reporting.report import ReportError, cohort_report, team_totals, write_files
 
     try:
         report = cohort_report(args.course_dir, args.pass_mark)
@@ -85,8 +85,8 @@ def _pass_mark(value: str) -> float:
 
 
 def _demo(args) -> int:
-    from servicecourse.demo import build
-    from servicecourse.report import write_report
+    from servicecourse.cohort.demo import build
+    from servicecourse.reporting.report import write_report
 
     folder = build(args.folder)
     csv_path, png_path, _ = write_report(folder)
@@ -95,14 +95,14 @@ def _demo(args) -> int:
 
 
 def _serve(args) -> int:
-    from servicecourse.launch import serve
+    from servicecourse.serving.launch import serve
 
     return serve(args.site_port, args.apps_port, args.lab_port, args.roleplay_pool)
 
 
 def _cohort_new(args) -> int:
     from servicecourse import cohort
-    from servicecourse.paths import COHORTS
+    from servicecourse.course import COHORTS
 
     folder = Path(args.name) if len(Path(args.name).parts) > 1 else COHORTS / args.name
     if (folder / cohort.CONFIG_NAME).exists():
@@ -115,7 +115,7 @@ def _cohort_new(args) -> int:
 
 def _roster_import(args) -> int:
     """Import a roster file; print its warnings and every rejected row; exit 1 if any."""
-    from servicecourse.roster import import_csv
+    from servicecourse.cohort.roster import import_csv
 
     roster = import_csv(args.cohort, args.file)
     for line in roster.warnings + roster.problems:
@@ -129,8 +129,9 @@ def _roster_import(args) -> int:
 def _release(args) -> int:
     from tqdm import tqdm
 
-    from servicecourse import cohort, exchange
-    from servicecourse.paths import modules
+    from servicecourse import cohort
+    from servicecourse.cohort import exchange
+    from servicecourse.course import modules
 
     if args.exchange:
         exchange.configure(args.cohort, args.exchange)
@@ -150,8 +151,8 @@ def _release(args) -> int:
 
 
 def _collect(args) -> int:
-    from servicecourse import exchange
-    from servicecourse.collect import collect
+    from servicecourse.cohort import exchange
+    from servicecourse.cohort.collect import collect
 
     if args.source is not None:
         result = collect(args.cohort, args.source)
@@ -165,7 +166,7 @@ def _collect(args) -> int:
 
 
 def _autograde(args) -> int:
-    from servicecourse.autograde import autograde_cohort
+    from servicecourse.grading.autograde import autograde_cohort
 
     outcomes = autograde_cohort(args.cohort, args.workers, args.timeout, force=args.force)
     kinds = ("graded", "flagged", "failed", "unchanged")
@@ -182,8 +183,8 @@ def _autograde(args) -> int:
 
 
 def _feedback(args) -> int:
-    from servicecourse import exchange
-    from servicecourse.feedback import generate_feedback
+    from servicecourse.cohort import exchange
+    from servicecourse.grading.feedback import generate_feedback
 
     written, problems = generate_feedback(args.cohort)
     for problem in problems:
@@ -201,7 +202,7 @@ def _feedback(args) -> int:
 
 
 def _certificate(args) -> int:
-    from servicecourse.certificate import issue, verify, write
+    from servicecourse.grading.certificate import issue, verify, write
 
     if args.cohort is None:
         print("course certificate: --cohort is required", file=sys.stderr)
@@ -335,9 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SAWarning
 
     from servicecourse.cohort import CohortError
+    from servicecourse.cohort.roster import RosterError
     from servicecourse.grading.sandbox import SandboxUnavailable
     from servicecourse.grading.status import GradingBusy
-    from servicecourse.roster import RosterError
 
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own autoflush notices
     try:

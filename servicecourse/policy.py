@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 POLICY_NAME = "course.yml"
 KEYS = ("pass_mark", "debrief_min_group", "modules")

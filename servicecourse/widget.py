@@ -5,10 +5,10 @@ view redraws from it. During play a choice shows its consequence (the next beat)
 sentence of its feedback; the SERVE scores and the full feedback of every choice come in the
 debrief at the end (at once too if the scenario says ``scores: immediate``). The debrief also
 says what the play counts for: ``on_finish`` (the course app's record,
-`servicecourse.evidence.record_play`) or, by default, a practice code.
+`servicecourse.cohort.evidence.record_play`) or, by default, a practice code.
 
 The same widget runs in JupyterLab, in Voila and in a book chapter; on the static site (no
-kernel) the chapter shows the HTML preview from `servicecourse.static` instead. Widgets the view
+kernel) the chapter shows the HTML preview from `servicecourse.roleplay.static` instead. Widgets the view
 no longer shows are closed, so a kernel that plays for hours does not pile them up.
 """
 
@@ -20,11 +20,11 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.evidence import PRACTICE_NOTE, Outcome, practice_outcome
-from servicecourse.scenario import Scenario, load_by_id
-from servicecourse.serve import DIMENSIONS, LABELS
-from servicecourse.static import scenario_html
+from servicecourse.cohort.evidence import PRACTICE_NOTE, Outcome, practice_outcome
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.scenario import Scenario, load_by_id
+from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS
+from servicecourse.roleplay.static import scenario_html
 from servicecourse.templating import macros
 
 _log = logging.getLogger(__name__)

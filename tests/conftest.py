@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 BIN = Path(sys.executable).parent
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -110,8 +110,8 @@ def graded_cohort(tmp_path_factory) -> Path:
     import nbformat
 
     from servicecourse import cohort
-    from servicecourse.paths import modules
-    from servicecourse.submissions import answer, solution_answers
+    from servicecourse.cohort.submissions import answer, solution_answers
+    from servicecourse.course import modules
 
     folder = cohort.create(tmp_path_factory.mktemp("cohort") / "graded")
     api = cohort.api(folder)
@@ -192,7 +192,7 @@ def voila_server(config_dir: Path, preheat: int = 4, **env: str):
     import time
     import urllib.request
 
-    from servicecourse.launch import voila_command
+    from servicecourse.serving.launch import voila_command
 
     port = free_port()
     log = config_dir / f"voila-{port}.log"  # a file: a pipe nobody reads would fill and stall it
@@ -274,7 +274,7 @@ farid-haddad,Farid,Haddad,farid-haddad@example.com,Call centre,2020-01-06
 @pytest.fixture(scope="session")
 def demo_cohort(tmp_path_factory) -> Path:
     """The demo cohort (really autograded, ~60 s), built once per test session, with a roster."""
-    from servicecourse.demo import build
+    from servicecourse.cohort.demo import build
 
     folder = build(tmp_path_factory.mktemp("cohorts") / "demo")
     (folder / "roster.csv").write_text(DEMO_ROSTER, encoding="utf-8")

@@ -197,7 +197,7 @@ def cases(folder: Path, module: str, canary_port: int, roleplay: dict[str, str])
 
 
 def _set_roleplay(notebook, source: Path, code: str):
-    from servicecourse.submissions import roleplay_items
+    from servicecourse.cohort.submissions import roleplay_items
 
     items = roleplay_items(source)
     for cell in notebook.cells:

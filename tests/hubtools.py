@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 from conftest import BIN, free_port
 

@@ -18,9 +18,9 @@ import re
 import pytest
 from test_static_player import _toc_files
 
-from servicecourse.paths import REPO
-from servicecourse.scenario import load_by_id
-from servicecourse.vectors import all_vectors
+from servicecourse.course import REPO
+from servicecourse.roleplay.scenario import load_by_id
+from servicecourse.roleplay.vectors import all_vectors
 
 from conftest import hold_voila_front_end, voila_server
 

@@ -13,11 +13,12 @@ import ipywidgets
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from servicecourse import app, evidence, page_request
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.pathcodes import parse, signature_ok
-from servicecourse.scenario import load_all, load_by_id
-from servicecourse.vectors import path_to
+from servicecourse.apps import page_request, player
+from servicecourse.cohort import evidence
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.pathcodes import parse, signature_ok
+from servicecourse.roleplay.scenario import load_all, load_by_id
+from servicecourse.roleplay.vectors import path_to
 
 from conftest import PageWatch, hold_voila_front_end, in_a_thread_of_its_own, voila_server
 
@@ -37,14 +38,14 @@ def fresh_request(monkeypatch):
 
 def test_outside_voila_the_app_opens_on_the_query_s_scenario(fresh_request):
     fresh_request.setenv("QUERY_STRING", "scenario=serve-call-centre")
-    _, picker, stage = app.roleplay_app().children
+    _, picker, stage = player.roleplay_app().children
     assert picker.value == "serve-call-centre"
     assert stage.children[0].play.scenario.id == "serve-call-centre"
 
 
 def test_an_unknown_scenario_in_the_query_opens_the_first_one(fresh_request):
     fresh_request.setenv("QUERY_STRING", "scenario=no-such-thing")
-    _, picker, _ = app.roleplay_app().children
+    _, picker, _ = player.roleplay_app().children
     assert picker.value == picker.options[0][1]
 
 
@@ -65,7 +66,7 @@ def test_a_preheated_kernel_shows_no_role_play_before_the_request_then_the_one_a
     request_arrives, switched = threading.Event(), threading.Event()
     waits: list = []
     _visitor_arrives_when(fresh_request, request_arrives, "scenario=serve-call-centre", waits)
-    notice, picker, stage = in_a_thread_of_its_own(app.roleplay_app).children  # no one has asked yet
+    notice, picker, stage = in_a_thread_of_its_own(player.roleplay_app).children  # no one has asked yet
     # Not the default role-play: none at all, so that no page ever shows another than its own.
     assert picker.value is None and stage.children == () and notice.value == ""
     picker.observe(lambda _: switched.set(), names="value")
@@ -81,7 +82,7 @@ def test_a_preheated_kernel_asked_for_no_known_role_play_shows_the_first_one(fre
     fresh_request.setenv("VOILA_PREHEAT", "True")
     arrives = threading.Event()
     _visitor_arrives_when(fresh_request, arrives, "scenario=no-such-thing", [])
-    _, picker, stage = in_a_thread_of_its_own(app.roleplay_app).children
+    _, picker, stage = in_a_thread_of_its_own(player.roleplay_app).children
     arrives.set()
     page_request._waiter.join(timeout=10)
     assert picker.value == picker.options[0][1] == stage.children[0].play.scenario.id
@@ -99,7 +100,7 @@ def test_the_request_changes_the_widgets_on_the_kernel_s_own_thread(fresh_reques
 
     async def kernel():
         kernel_thread.append(threading.current_thread())
-        _, picker, stage = app.roleplay_app().children  # as a notebook cell, on the loop
+        _, picker, stage = player.roleplay_app().children  # as a notebook cell, on the loop
         picker.observe(lambda _: drawn_in.append(threading.current_thread()), names="value")
         arrives.set()
         for _ in range(200):
@@ -154,7 +155,7 @@ def test_a_kernel_waiting_for_its_request_tries_again_until_the_server_answers(f
 
 def test_outside_the_course_server_there_is_no_visitor_and_plays_are_practice(fresh_request, tmp_path):
     fresh_request.setenv("COURSE_COHORTS", str(tmp_path))
-    notice, picker, stage = app.roleplay_app("serve-call-centre").children
+    notice, picker, stage = player.roleplay_app("serve-call-centre").children
     assert page_request.visitor() is None and evidence.PRACTICE_NOTE in notice.value
     widget = stage.children[0]
     for index in path_to(widget.play.scenario, "good"):
@@ -174,7 +175,7 @@ def test_the_key_is_in_no_widget_s_state(fresh_request, tmp_path):
     folder = _cohort(tmp_path, ["amara"])
     fresh_request.setenv("COURSE_COHORTS", str(tmp_path))
     fresh_request.setenv(page_request.VISITOR_ENV, "amara")
-    roleplay_app = app.roleplay_app("serve-call-centre")
+    roleplay_app = player.roleplay_app("serve-call-centre")
     widget = roleplay_app.children[2].children[0]
     for index in path_to(widget.play.scenario, "good"):
         widget.choice_box.children[index].click()
@@ -187,7 +188,7 @@ def test_the_key_is_in_no_widget_s_state(fresh_request, tmp_path):
 
 
 def test_widgets_replaced_by_20_plays_and_30_picker_switches_are_closed():
-    roleplay_app = app.roleplay_app()
+    roleplay_app = player.roleplay_app()
     _, picker, stage = roleplay_app.children
     ids = [scenario_id for _, scenario_id in picker.options]
     opened = len(_instances)
@@ -382,7 +383,7 @@ def test_a_page_asking_for_no_known_role_play_opens_on_the_first_one(voila, chro
     hold_voila_front_end(page)  # the first view alone
     page.goto(f"{voila}{APP}?{query}", wait_until="commit", timeout=60_000)
     page.locator("button.course-first-choice").first.wait_for(timeout=60_000)
-    first = load_by_id(app.roleplay_app().children[1].options[0][1])
+    first = load_by_id(player.roleplay_app().children[1].options[0][1])
     assert page.get_by_role("heading", level=2).inner_text() == first.title
     page.close()
     assert watch.errors == []

@@ -13,11 +13,12 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from servicecourse import cohort, roster
-from servicecourse.autograde import autograde_cohort
-from servicecourse.certificate import issue, verify
+from servicecourse import cohort
+from servicecourse.cohort import roster
+from servicecourse.cohort.submissions import answer, honest_answers
 from servicecourse.grading import status
-from servicecourse.submissions import answer, honest_answers
+from servicecourse.grading.autograde import autograde_cohort
+from servicecourse.grading.certificate import issue, verify
 
 pytestmark = pytest.mark.slow
 MODULE = "serve"

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from servicecourse.paths import REPO
+from servicecourse.course import REPO
 
 from conftest import toc_files
 

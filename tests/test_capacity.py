@@ -13,12 +13,12 @@ import urllib.request
 import pytest
 import test_accessibility as accessibility
 
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.launch import KERNEL_GONE_AFTER
-from servicecourse.page_engine import MARK, NOTICE
-from servicecourse.paths import REPO
-from servicecourse.scenario import load_all, load_by_id
-from servicecourse.vectors import path_to
+from servicecourse.course import REPO
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.scenario import load_all, load_by_id
+from servicecourse.roleplay.vectors import path_to
+from servicecourse.serving.launch import KERNEL_GONE_AFTER
+from servicecourse.serving.page_engine import MARK, NOTICE
 
 from conftest import PageWatch, voila_server
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from servicecourse.certificate import Certificate, _code, _key, ledger
+from servicecourse.grading.certificate import Certificate, _code, _key, ledger
 
 ISSUED = Certificate("ann", "Ann Lee", "2026-11-20", {"serve": [17.0, 17.0]}, 0.7, ["serve"],
                      "2026-11-30T10:00:00+00:00")

@@ -287,8 +287,8 @@ def test_answers_that_are_not_python_get_a_sentence_in_a_real_kernel():
 
 def _letters_to(scenario_id: str, outcome: str) -> str:
     """The letters of some complete play of ``scenario_id`` that ends with ``outcome``."""
-    from servicecourse.engine import LETTERS
-    from servicecourse.scenario import load_by_id
+    from servicecourse.roleplay.engine import LETTERS
+    from servicecourse.roleplay.scenario import load_by_id
 
     scenario = load_by_id(scenario_id)
     stack = [("", scenario.start)]
@@ -319,7 +319,7 @@ def test_a_practice_code_earns_by_its_ending_outside_the_grader(capsys):
 
 
 def test_inside_the_grader_only_the_learners_own_signed_first_play_earns(capsys):
-    from servicecourse import pathcodes
+    from servicecourse.roleplay import pathcodes
 
     key, good = b"k" * 32, _letters_to(SCENARIO, "good")
     own = pathcodes.sign(key, "amara", SCENARIO, good, 1)

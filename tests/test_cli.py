@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse.paths import SCENARIOS, modules
+from servicecourse.course import SCENARIOS, modules
 
 from conftest import BIN, run
 
@@ -87,8 +87,9 @@ def test_course_serves_a_learners_jupyterlab_with_the_demo_exchange(tmp_path):
     import urllib.error
     import urllib.request
 
-    from servicecourse import cohort, exchange
-    from servicecourse.launch import learner_lab_env
+    from servicecourse import cohort
+    from servicecourse.cohort import exchange
+    from servicecourse.serving.launch import learner_lab_env
 
     from conftest import free_port
 

@@ -12,8 +12,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
-from servicecourse.paths import modules
-from servicecourse.submissions import answer, honest_answers
+from servicecourse.cohort.submissions import answer, honest_answers
+from servicecourse.course import modules
 
 from conftest import BIN, run
 

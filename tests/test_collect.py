@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from servicecourse.collect import MAX_NOTEBOOK, collect, learner_of, suggestion
-from servicecourse.roster import load as load_roster
+from servicecourse.cohort.collect import MAX_NOTEBOOK, collect, learner_of, suggestion
+from servicecourse.cohort.roster import load as load_roster
 
 ROSTER = """id,first_name,last_name,email
 thi-ha-nguyen,Thị Hà,Nguyễn,tha.nguyen@example.com

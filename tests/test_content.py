@@ -10,9 +10,9 @@ import nbformat
 import pytest
 
 from servicecourse.articles import ARTICLES, NO_DATE
-from servicecourse.engine import Roleplay
-from servicecourse.paths import REPO, SOLUTIONS
-from servicecourse.scenario import load_all
+from servicecourse.course import REPO, SOLUTIONS
+from servicecourse.roleplay.engine import Roleplay
+from servicecourse.roleplay.scenario import load_all
 
 from conftest import toc_files
 

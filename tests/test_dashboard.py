@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from test_report import copy_cohort, shared_template
 
-from servicecourse import dashboard, report
-from servicecourse.cohort_app import initial_cohort, list_cohorts
-from servicecourse.dashboard import HRDashboard, cohort_view
+from servicecourse.apps import dashboard
+from servicecourse.apps.cohort_app import initial_cohort, list_cohorts
+from servicecourse.apps.dashboard import HRDashboard, cohort_view
+from servicecourse.cohort.roster import Learner
 from servicecourse.policy import Policy
-from servicecourse.report import CohortReport, Row
-from servicecourse.roster import Learner
+from servicecourse.reporting import report
+from servicecourse.reporting.report import CohortReport, Row
 
 from conftest import voila_server
 
@@ -265,7 +266,7 @@ def test_a_cohort_with_no_learners_says_how_to_add_them():
 @pytest.mark.slow
 def test_the_demo_cohort_dashboard_shows_teams_learners_and_overdue(demo_cohort):
     """On the demo cohort, are the teams, learners and overdue learners the ones the demo made?"""
-    from servicecourse.demo import LEARNERS as DEMO
+    from servicecourse.cohort.demo import LEARNERS as DEMO
 
     app = HRDashboard(demo_cohort.parent)
     assert app.cohort.value == "demo"

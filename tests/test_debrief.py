@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from servicecourse import debrief, evidence, page_request
-from servicecourse.debrief import (
+from servicecourse.apps import debrief, page_request
+from servicecourse.apps.debrief import (
     attempt_counts,
     choice_counts,
     collect,
@@ -24,11 +24,12 @@ from servicecourse.debrief import (
     summary_lines,
     trouble_spots,
 )
-from servicecourse.engine import Roleplay
-from servicecourse.pathcodes import LETTERS, practice, sign
-from servicecourse.paths import REPO, SOLUTIONS
-from servicecourse.scenario import load_by_id
-from servicecourse.vectors import path_to
+from servicecourse.cohort import evidence
+from servicecourse.course import REPO, SOLUTIONS
+from servicecourse.roleplay.engine import Roleplay
+from servicecourse.roleplay.pathcodes import LETTERS, practice, sign
+from servicecourse.roleplay.scenario import load_by_id
+from servicecourse.roleplay.vectors import path_to
 
 from conftest import in_a_thread_of_its_own, voila_server
 
@@ -44,7 +45,7 @@ POOR = letters(path_to(SCENARIO, "poor"))
 
 
 def play(path: str) -> Roleplay:
-    from servicecourse.engine import play_letters
+    from servicecourse.roleplay.engine import play_letters
 
     return play_letters(SCENARIO, path)
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from servicecourse import cohort, evidence
-from servicecourse.paths import REPO
+from servicecourse import cohort
+from servicecourse.cohort import evidence
+from servicecourse.course import REPO
 
 DEPLOY = REPO / "deploy"
 NBGRADER_LAB = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"

@@ -2,10 +2,10 @@
 
 import pytest
 
-from servicecourse.engine import PathCodeError, Roleplay, first_sentence, play_letters, replay
-from servicecourse.pathcodes import LETTERS
-from servicecourse.scenario import load_by_id
-from servicecourse.vectors import path_to
+from servicecourse.roleplay.engine import PathCodeError, Roleplay, first_sentence, play_letters, replay
+from servicecourse.roleplay.pathcodes import LETTERS
+from servicecourse.roleplay.scenario import load_by_id
+from servicecourse.roleplay.vectors import path_to
 
 
 @pytest.fixture

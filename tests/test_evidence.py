@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from servicecourse import evidence
-from servicecourse.pathcodes import parse, signature_ok
+from servicecourse.cohort import evidence
+from servicecourse.roleplay.pathcodes import parse, signature_ok
 
 ROSTER = "id,first_name,last_name,email,team,start_date\n{rows}"
 
@@ -150,7 +150,8 @@ def test_prepare_names_a_roster_it_cannot_read(tmp_path):
 def test_a_new_cohort_and_each_roster_import_keep_the_role_play_folder_up_to_date(tmp_path):
     """Does a new cohort get its role-play folder (key, empty record) and a private folder, and
     does each roster import rewrite the learner ids there, merged as the roster is?"""
-    from servicecourse import cohort, roster
+    from servicecourse import cohort
+    from servicecourse.cohort import roster
 
     folder = cohort.create(tmp_path / "c")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -195,7 +196,7 @@ def test_a_damaged_line_is_counted_not_fatal_and_a_cut_line_does_not_swallow_the
 _WRITER = """
 import sys, time
 from pathlib import Path
-from servicecourse import evidence
+from servicecourse.cohort import evidence
 folder, go, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 while not go.exists():
     time.sleep(0.001)
@@ -219,7 +220,7 @@ def test_two_processes_recording_at_once_never_share_an_attempt_number(tmp_path)
 
 
 def test_two_processes_making_the_key_at_once_get_the_same_key(tmp_path):
-    script = ("import sys; from servicecourse import evidence; "
+    script = ("import sys; from servicecourse.cohort import evidence; "
               "print(evidence.roleplay_key(sys.argv[1]).hex())")
     runs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
             for _ in range(4)]

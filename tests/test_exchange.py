@@ -13,9 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from servicecourse import cohort, exchange
-from servicecourse.paths import REPO
-from servicecourse.submissions import answer, solution_answers
+from servicecourse import cohort
+from servicecourse.cohort import exchange
+from servicecourse.cohort.submissions import answer, solution_answers
+from servicecourse.course import REPO
 
 from conftest import BIN, run
 
@@ -25,7 +26,7 @@ ME = getpass.getuser()  # nbgrader hands in under the Unix user name
 
 
 def _roster(folder: Path, *ids: str) -> None:
-    from servicecourse.roster import import_csv
+    from servicecourse.cohort.roster import import_csv
 
     path = folder.parent / "roster.csv"
     path.write_text("id,first_name,last_name,email\n" + "".join(
@@ -121,8 +122,8 @@ def test_collect_takes_hand_ins_of_roster_learners_only(released, tmp_path):
 def test_feedback_is_released_for_exchange_hand_ins_and_fetched_by_the_learner(released, tmp_path):
     """After grading, can the learner fetch their feedback page from the exchange, and is a
     hand-in collected from a folder (no exchange secret) reported instead of released?"""
-    from servicecourse.autograde import autograde_cohort
-    from servicecourse.feedback import generate_feedback
+    from servicecourse.grading.autograde import autograde_cohort
+    from servicecourse.grading.feedback import generate_feedback
 
     home_notebook = tmp_path / "home" / "service-culture" / "serve" / "serve.ipynb"
     _learner(tmp_path, released, "fetch_assignment", "serve")
@@ -134,7 +135,7 @@ def test_feedback_is_released_for_exchange_hand_ins_and_fetched_by_the_learner(r
     shutil.copy(released / "release" / "serve" / "serve.ipynb", by_hand)
     _roster(released, "other", ME)
     assert len(exchange.collect(released).placed) == 1
-    from servicecourse.collect import collect
+    from servicecourse.cohort.collect import collect
 
     assert collect(released, tmp_path / "hand-ins").placed
     autograde_cohort(released)

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from servicecourse import cohort
-from servicecourse.paths import EXERCISES, SOLUTIONS, modules
-from servicecourse.submissions import answer, solution_answers
+from servicecourse.cohort.submissions import answer, solution_answers
+from servicecourse.course import EXERCISES, SOLUTIONS, modules
 
 from conftest import BIN, run
 

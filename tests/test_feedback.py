@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 from markupsafe import Markup
 
-from servicecourse.feedback import OUTPUT_CHARS, Block, Page, _description, _printed, _verdict
+from servicecourse.grading.feedback import OUTPUT_CHARS, Block, Page, _description, _printed, _verdict
 from servicecourse.templating import render
 
 from conftest import live_markup
@@ -57,7 +57,7 @@ def test_learner_markup_is_shown_as_text_never_run():
 
 
 def test_the_course_text_is_rendered_but_its_raw_html_is_not_run():
-    from servicecourse.feedback import _MARKDOWN
+    from servicecourse.grading.feedback import _MARKDOWN
 
     block = Block("text", html=Markup(_MARKDOWN.render("## Question\n\n<script>bad()</script> **bold**")))
     html = _page(block)

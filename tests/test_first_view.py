@@ -6,9 +6,9 @@ import json
 import re
 from dataclasses import replace
 
-from servicecourse import app
-from servicecourse.first_view import MARKER, first_view_html
-from servicecourse.scenario import load_all
+from servicecourse.apps import player
+from servicecourse.roleplay.first_view import MARKER, first_view_html
+from servicecourse.roleplay.scenario import load_all
 
 
 def _data(html: str) -> dict:
@@ -18,7 +18,7 @@ def _data(html: str) -> dict:
 
 
 def test_the_app_s_output_carries_a_first_view_of_every_role_play_in_the_picker_s_order():
-    roleplay_app = app.roleplay_app()
+    roleplay_app = player.roleplay_app()
     _, picker, _ = roleplay_app.children
     bundle = roleplay_app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget stays first
@@ -33,7 +33,7 @@ def test_the_app_s_output_carries_a_first_view_of_every_role_play_in_the_picker_
 
 
 def test_an_app_opened_on_a_given_role_play_ignores_the_page_s_query():
-    data = _data(app.roleplay_app("serve-call-centre")._repr_mimebundle_()["text/html"])
+    data = _data(player.roleplay_app("serve-call-centre")._repr_mimebundle_()["text/html"])
     assert data["initial"] == "serve-call-centre" and data["parameter"] is None
 
 

@@ -14,10 +14,10 @@ import secrets
 import nbformat
 import pytest
 
-from servicecourse import pathcodes
+from servicecourse.cohort.submissions import answer, path_letters, roleplay_items, solution_answers
+from servicecourse.course import EXERCISES, SOLUTIONS, modules
 from servicecourse.grading.answers import clean_scores, read_answers
-from servicecourse.paths import EXERCISES, SOLUTIONS, modules
-from servicecourse.submissions import answer, path_letters, roleplay_items, solution_answers
+from servicecourse.roleplay import pathcodes
 
 KEY = secrets.token_bytes(32)
 WITH_ROLEPLAY = [m for m in modules() if roleplay_items(next((SOLUTIONS / m).glob("*.ipynb")))]

@@ -10,7 +10,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
-from servicecourse.paths import EXERCISES, modules
+from servicecourse.course import EXERCISES, modules
 
 pytestmark = pytest.mark.slow
 

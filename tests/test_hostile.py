@@ -16,12 +16,14 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
-from servicecourse import cohort, evidence, pathcodes
-from servicecourse.autograde import autograde_cohort
-from servicecourse.feedback import generate_feedback
+from servicecourse import cohort
+from servicecourse.cohort import evidence
+from servicecourse.cohort.submissions import answer, honest_answers, path_letters, roleplay_items, solution_lines
+from servicecourse.course import REPO
 from servicecourse.grading import sandbox
-from servicecourse.paths import REPO
-from servicecourse.submissions import answer, honest_answers, path_letters, roleplay_items, solution_lines
+from servicecourse.grading.autograde import autograde_cohort
+from servicecourse.grading.feedback import generate_feedback
+from servicecourse.roleplay import pathcodes
 
 from conftest import live_markup
 from hostile import EXPECTED_FAILED, MARKER, cases

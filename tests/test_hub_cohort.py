@@ -40,13 +40,14 @@ from hubtools import (
 )
 from nbgrader.api import Gradebook
 
-from servicecourse import cohort, evidence
-from servicecourse.engine import Roleplay
+from servicecourse import cohort
+from servicecourse.cohort import evidence
+from servicecourse.cohort.submissions import answer, path_letters, roleplay_items, solution_answers
+from servicecourse.course import REPO
 from servicecourse.grading import status
-from servicecourse.pathcodes import LETTERS
-from servicecourse.paths import REPO
-from servicecourse.scenario import load_by_id
-from servicecourse.submissions import answer, path_letters, roleplay_items, solution_answers
+from servicecourse.roleplay.engine import Roleplay
+from servicecourse.roleplay.pathcodes import LETTERS
+from servicecourse.roleplay.scenario import load_by_id
 
 from conftest import BIN
 
@@ -86,7 +87,7 @@ class Site:
 
 
 def _roster(folder: Path, learners: list[str]) -> None:
-    from servicecourse.roster import import_csv
+    from servicecourse.cohort.roster import import_csv
 
     path = folder / "hr-export.csv"
     path.write_text("id,first_name,last_name,email\n" + "".join(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse.paths import EXERCISES, SOLUTIONS, modules
-from servicecourse.submissions import solution_lines
+from servicecourse.cohort.submissions import solution_lines
+from servicecourse.course import EXERCISES, SOLUTIONS, modules
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -56,7 +56,7 @@ def test_the_built_site_holds_no_solution_or_hidden_test(built_site):
 def test_feedback_pages_of_a_graded_cohort_hold_no_solution_or_hidden_test(demo_cohort):
     """Every page a learner receives, scanned for every solution and hidden-test line of the
     cohort's modules, except the lines the learner wrote themselves (their own right answers)."""
-    from servicecourse.feedback import generate_feedback
+    from servicecourse.grading.feedback import generate_feedback
 
     pages, problems = generate_feedback(demo_cohort)
     assert pages and problems == []

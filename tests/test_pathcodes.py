@@ -9,7 +9,7 @@ import hmac
 
 import pytest
 
-from servicecourse.pathcodes import (
+from servicecourse.roleplay.pathcodes import (
     PathCode,
     PathCodeError,
     current_grader,

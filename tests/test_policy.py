@@ -8,7 +8,7 @@ import warnings
 import pytest
 import yaml
 
-from servicecourse import paths
+from servicecourse import course
 from servicecourse.policy import Policy, PolicyError, PolicyWarning, cohort_policy, course_policy, read_policy
 
 GOOD = {"pass_mark": 0.7, "debrief_min_group": 5, "modules": {"culture": 7, "serve": 10}}
@@ -25,8 +25,8 @@ def test_the_repository_policy_holds_the_pass_mark_the_group_size_and_the_module
     assert policy.pass_mark == 0.7 and policy.debrief_min_group == 5
     assert policy.modules[:3] == ["getting-started", "culture", "serve"]
     assert policy.due_days["serve"] == 10
-    assert paths.course_order(["serve", "zzz", "culture", "serve"]) == ["culture", "serve", "zzz"]
-    assert paths.modules() == [m for m in policy.modules if (paths.SOLUTIONS / m).is_dir()]
+    assert course.course_order(["serve", "zzz", "culture", "serve"]) == ["culture", "serve", "zzz"]
+    assert course.modules() == [m for m in policy.modules if (course.SOLUTIONS / m).is_dir()]
 
 
 def test_a_cohort_reads_its_own_copy_not_the_repository_s(tmp_path):
@@ -52,7 +52,7 @@ def test_a_new_cohort_gets_a_copy_of_the_policy(tmp_path):
     from servicecourse import cohort
 
     folder = cohort.create(tmp_path / "c")
-    assert (folder / "course.yml").read_text() == (paths.REPO / "course.yml").read_text()
+    assert (folder / "course.yml").read_text() == (course.REPO / "course.yml").read_text()
     with warnings.catch_warnings():
         warnings.simplefilter("error", PolicyWarning)  # no fallback here
         assert cohort_policy(folder) == course_policy()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse import report
-from servicecourse.report import GradebookError, GradingStatusError, cohort_report, completion, write_report
+from servicecourse.reporting import report
+from servicecourse.reporting.report import GradebookError, GradingStatusError, cohort_report, completion, write_report
 
 TODAY = date(2026, 1, 20)
 # ann (Sales, manager Hélène) started on 1 January; bob (Billing) has no start date; cat is in
@@ -30,7 +30,8 @@ def build_cohort(folder: Path) -> Path:
     serve: ann 9 (passed), bob nothing, cat handed in but not graded yet."""
     from nbgrader.api import Gradebook
 
-    from servicecourse import cohort, roster
+    from servicecourse import cohort
+    from servicecourse.cohort import roster
 
     folder = cohort.create(folder)
     (folder / "course.yml").write_text("pass_mark: 0.7\ndebrief_min_group: 5\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse import roster
-from servicecourse.roster import RosterError, read
-from servicecourse.spreadsheet import csv_text, read_cell, safe_cell, write_csv
+from servicecourse.cohort import roster
+from servicecourse.cohort.roster import RosterError, read
+from servicecourse.reporting.spreadsheet import csv_text, read_cell, safe_cell, write_csv
 
 DATA = Path(__file__).parent / "data"
 HEADER = "id,first_name,last_name,email,team,start_date\n"

@@ -17,8 +17,8 @@ import pytest
 from jupyter_client import KernelManager
 from traitlets.config import Config
 
+from servicecourse.course import REPO
 from servicecourse.grading import sandbox
-from servicecourse.paths import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse.paths import SCENARIOS
-from servicecourse.scenario import ScenarioError, load_all, load_scenario
+from servicecourse.course import SCENARIOS
+from servicecourse.roleplay.scenario import ScenarioError, load_all, load_scenario
 
 BAD = Path(__file__).parent / "data" / "bad_scenarios"
 

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from servicecourse.cli import main
-from servicecourse.paths import SCENARIOS
-from servicecourse.scenario import ScenarioError, load_all, load_scenario
-from servicecourse.scenario_design import (
+from servicecourse.course import SCENARIOS
+from servicecourse.roleplay.scenario import ScenarioError, load_all, load_scenario
+from servicecourse.roleplay.scenario_design import (
     STRATEGIES,
     best,
     design_warnings,

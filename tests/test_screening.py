@@ -5,10 +5,10 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from servicecourse.autograde import _failure_reason
+from servicecourse.course import EXERCISES
+from servicecourse.grading.autograde import _failure_reason
 from servicecourse.grading.cells import grade_id, is_locked
-from servicecourse.paths import EXERCISES
-from servicecourse.screening import module_of, screen
+from servicecourse.grading.screening import module_of, screen
 
 RELEASES = {m.name: next(m.glob("*.ipynb")) for m in sorted(EXERCISES.iterdir()) if m.is_dir()}
 

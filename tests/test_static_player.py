@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from servicecourse import evidence
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.paths import REPO
-from servicecourse.scenario import load_all, load_by_id
-from servicecourse.serve import DIMENSIONS, LABELS
-from servicecourse.static import scenario_data, scenario_html, scenario_json
-from servicecourse.vectors import all_vectors, path_to
+from servicecourse.cohort import evidence
+from servicecourse.course import REPO
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.scenario import load_all, load_by_id
+from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS
+from servicecourse.roleplay.static import scenario_data, scenario_html, scenario_json
+from servicecourse.roleplay.vectors import all_vectors, path_to
 from servicecourse.widget import score_text as _score_text
 
 from conftest import PageWatch

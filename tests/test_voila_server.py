@@ -10,7 +10,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
-from servicecourse.voila_server import JUPYTER_DATA, MemoryBytecodeCache, share_compiled_templates
+from servicecourse.serving.voila_server import JUPYTER_DATA, MemoryBytecodeCache, share_compiled_templates
 
 
 class CountingCache(MemoryBytecodeCache):
@@ -70,7 +70,7 @@ def test_the_visitor_is_the_hub_user_behind_the_hub_and_the_os_account_without_i
     import getpass
     from types import SimpleNamespace
 
-    from servicecourse.voila_server import visitor_name
+    from servicecourse.serving.voila_server import visitor_name
 
     hub = SimpleNamespace(hub_auth=object())
     assert visitor_name(_Handler(hub, SimpleNamespace(username="amara"))) == "amara"
@@ -79,10 +79,10 @@ def test_the_visitor_is_the_hub_user_behind_the_hub_and_the_os_account_without_i
     assert visitor_name(_Handler(local, SimpleNamespace(username="anonymous-Io"))) == getpass.getuser()
 
 
-# --- the cap on visitors' kernels (servicecourse/kernel_cap.py) ----------------------------------
+# --- the cap on visitors' kernels (servicecourse/serving/kernel_cap.py) ----------------------------------
 
 def test_the_cap_is_half_the_available_memory_over_a_visitor_s_kernel():
-    from servicecourse.kernel_cap import KERNEL_MB, kernel_cap
+    from servicecourse.serving.kernel_cap import KERNEL_MB, kernel_cap
 
     assert kernel_cap({}, available=20 * KERNEL_MB) == 10
     assert kernel_cap({}, available=21 * KERNEL_MB) == 10  # whole kernels only
@@ -92,7 +92,7 @@ def test_the_cap_is_half_the_available_memory_over_a_visitor_s_kernel():
 def test_the_setting_overrides_the_memory_rule_and_nonsense_is_refused():
     import pytest
 
-    from servicecourse.kernel_cap import CAP_ENV, kernel_cap
+    from servicecourse.serving.kernel_cap import CAP_ENV, kernel_cap
 
     assert kernel_cap({CAP_ENV: "3"}, available=100_000) == 3
     for bad in ("0", "-2", "lots", "2.5"):
@@ -101,7 +101,7 @@ def test_the_setting_overrides_the_memory_rule_and_nonsense_is_refused():
 
 
 def test_the_available_memory_is_read_from_meminfo(tmp_path):
-    from servicecourse.kernel_cap import available_mb
+    from servicecourse.serving.kernel_cap import available_mb
 
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:       24000000 kB\nMemAvailable:    2048000 kB\n")
@@ -112,7 +112,7 @@ def test_the_available_memory_is_read_from_meminfo(tmp_path):
 def test_the_server_s_option_gives_the_cap_and_the_rest_goes_to_voila():
     import pytest
 
-    from servicecourse.voila_server import _kernel_cap_option
+    from servicecourse.serving.voila_server import _kernel_cap_option
 
     assert _kernel_cap_option(["apps", "--kernel-cap=5", "--port=1"]) == (5, ["apps", "--port=1"])
     with pytest.raises(SystemExit, match="--kernel-cap=0"):
@@ -122,8 +122,8 @@ def test_the_server_s_option_gives_the_cap_and_the_rest_goes_to_voila():
 def test_the_page_with_no_kernel_opens_on_the_role_play_asked_for_and_says_it_is_practice():
     import re
 
-    from servicecourse.page_engine import MARK, NOTICE, roleplay_page
-    from servicecourse.scenario import load_all
+    from servicecourse.roleplay.scenario import load_all
+    from servicecourse.serving.page_engine import MARK, NOTICE, roleplay_page
 
     scenarios = load_all()
     page = roleplay_page("serve-call-centre")

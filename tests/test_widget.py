@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from servicecourse import evidence
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.pathcodes import parse, signature_ok
-from servicecourse.scenario import load_all, load_by_id
-from servicecourse.vectors import path_to
+from servicecourse.cohort import evidence
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.pathcodes import parse, signature_ok
+from servicecourse.roleplay.scenario import load_all, load_by_id
+from servicecourse.roleplay.vectors import path_to
 from servicecourse.widget import RoleplayWidget, roleplay, score_text
 
 

@@ -1,14 +1,14 @@
 /*
  * The role-play player of the static course site: no server, no kernel, nothing from another host.
  *
- * Each role-play on a page is written by servicecourse/static.py as a plain HTML preview
+ * Each role-play on a page is written by servicecourse/roleplay/static.py as a plain HTML preview
  * (.serve-roleplay-static) holding the whole scenario as JSON (script.serve-scenario-data).
  * On DOMContentLoaded this file turns every preview into a playable role-play.
  *
  * Two parts:
  *   - the engine (Roleplay, firstSentence, scoreText, profileText): pure, no DOM. It mirrors
- *     servicecourse/engine.py and is checked against the Python engine's test vectors
- *     (servicecourse/vectors.py) by tests/test_static_player.py, which require()s this file in Node.
+ *     servicecourse/roleplay/engine.py and is checked against the Python engine's test vectors
+ *     (servicecourse/roleplay/vectors.py) by tests/test_static_player.py, which require()s this file in Node.
  *   - the view: builds buttons, feedback, the debrief and the SVG profile chart with DOM calls
  *     (text is always set with textContent, never parsed as HTML). During play a choice shows
  *     its consequence (the next beat) and the first sentence of its feedback; the scores and the
@@ -42,7 +42,7 @@
     return scenario.dimensions.map(function (d) { return d.id; });
   }
 
-  /** One play-through of a scenario (the JSON of servicecourse.static.scenario_data). */
+  /** One play-through of a scenario (the JSON of servicecourse.roleplay.static.scenario_data). */
   function Roleplay(scenario) {
     this.scenario = scenario;
     this.restart();
@@ -109,7 +109,7 @@
   };
 
   /** The practice code of this play, e.g. "serve-call-centre/BACA/practice": no key is on a
-   *  page, so a page can give no graded code (servicecourse/pathcodes.py). */
+   *  page, so a page can give no graded code (servicecourse/roleplay/pathcodes.py). */
   Roleplay.prototype.practiceCode = function () {
     return this.scenario.id + "/" + this.letters() + "/" + (this.scenario.practice || "practice");
   };

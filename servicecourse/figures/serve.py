@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicecourse.charts import diagram, plt
-from servicecourse.serve import DIMENSIONS, LABELS
+from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS
 
 _HABITS = {
     "spirit": "serve because you\nbelieve in it",

@@ -87,7 +87,7 @@ def bwrap() -> str:
 
 def readonly_paths() -> list[Path]:
     """What the kernel may read: Python, the venv, the course package and the role-plays."""
-    from servicecourse.paths import REPO, SCENARIOS
+    from servicecourse.course import REPO, SCENARIOS
 
     package = Path(__file__).resolve().parent.parent
     paths = [Path(sys.base_prefix).resolve(), PREFIX, PREFIX.resolve(), package, SCENARIOS,

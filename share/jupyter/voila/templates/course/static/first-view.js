@@ -1,4 +1,4 @@
-/* The role-play app's first view (see servicecourse/first_view.py).
+/* The role-play app's first view (see servicecourse/roleplay/first_view.py).
 
    Voila shows a page's widgets only once its JupyterLab front end has loaded. This script draws
    the role-play the page asked for at once, from the data in the page: the picker and the

@@ -19,8 +19,8 @@ from pathlib import Path
 import yaml
 
 from servicecourse.articles import ARTICLES
-from servicecourse.paths import SCENARIOS
-from servicecourse.serve import DIMENSIONS, SCORE_MAX, SCORE_MIN
+from servicecourse.course import SCENARIOS
+from servicecourse.roleplay.serve_model import DIMENSIONS, SCORE_MAX, SCORE_MIN
 
 OUTCOMES = ("good", "mixed", "poor")
 SCORE_DISPLAYS = ("debrief", "immediate")

@@ -1,11 +1,11 @@
 """The pages the course's Voila server serves with no kernel, for visitors beyond its kernel cap.
 
-When the server holds as many visitors' kernels as its cap (`servicecourse.kernel_cap`), a visitor
+When the server holds as many visitors' kernels as its cap (`servicecourse.serving.kernel_cap`), a visitor
 of the role-play app is not made to wait for a kernel: the server sends, at once, a page that
 plays the role-play itself. It has the app's picker and the role-play the URL named, played by
 the static site's player (``book/_player/roleplay-player.js``, whose engine agrees with the
 Python engine on every path: tests/test_static_player.py), and a sentence saying why and what
-the play counts for. Graded codes are signed by the live app's kernel (`servicecourse.evidence`)
+the play counts for. Graded codes are signed by the live app's kernel (`servicecourse.cohort.evidence`)
 and this page has no kernel and no key: its plays are practice, their codes earn nothing.
 Any other app beyond the cap gets a page saying the server is full (HTTP 503).
 """
@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import markupsafe
 
-from servicecourse.first_view import picker_options
-from servicecourse.paths import REPO
-from servicecourse.scenario import Scenario, load_all
-from servicecourse.static import scenario_data
+from servicecourse.course import REPO
+from servicecourse.roleplay.first_view import picker_options
+from servicecourse.roleplay.scenario import Scenario, load_all
+from servicecourse.roleplay.static import scenario_data
 from servicecourse.templating import macros
 
 PLAYER = REPO / "book" / "_player"

@@ -16,9 +16,9 @@ date, a duplicate id, a control character such as NUL) is left out with a messag
 line; the other rows are kept.
 
 The cohort keeps its roster in ``roster.csv`` (private, in the cohort folder, written as every
-course CSV: `servicecourse.spreadsheet`) and mirrors the learners into nbgrader's gradebook, so
+course CSV: `servicecourse.reporting.spreadsheet`) and mirrors the learners into nbgrader's gradebook, so
 formgrader shows their names, and their ids alone into the role-play app's folder
-(`servicecourse.evidence`). Re-importing a file updates learners by id and never duplicates
+(`servicecourse.cohort.evidence`). Re-importing a file updates learners by id and never duplicates
 them.
 """
 
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from servicecourse.spreadsheet import read_cell, write_csv
+from servicecourse.reporting.spreadsheet import read_cell, write_csv
 
 if typing.TYPE_CHECKING:
     import _csv
@@ -323,7 +323,8 @@ def import_csv(folder: str | Path, path: str | Path) -> Roster:
     """
     from nbgrader.api import Gradebook
 
-    from servicecourse import cohort, evidence
+    from servicecourse import cohort
+    from servicecourse.cohort import evidence
 
     folder = Path(folder)
     given = read(path)

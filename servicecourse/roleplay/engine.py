@@ -4,7 +4,7 @@ The engine knows nothing of ipywidgets or HTML: the widget, the static player an
 autograder all drive this one state machine (or, for the static player, match its test vectors).
 
 A play is recorded as one letter per choice (A is the first choice of a beat); the codes built
-from those letters, practice or graded, are `servicecourse.pathcodes`'. During play a learner
+from those letters, practice or graded, are `servicecourse.roleplay.pathcodes`'. During play a learner
 sees a choice's consequence (the next beat) and the `first_sentence` of its feedback; scores and
 the full feedback wait for the end, unless the scenario shows scores at once.
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from servicecourse.pathcodes import LETTERS, PathCodeError, letters_of, parse, practice
-from servicecourse.scenario import Beat, Choice, Ending, Scenario
-from servicecourse.serve import DIMENSIONS
+from servicecourse.roleplay.pathcodes import LETTERS, PathCodeError, letters_of, parse, practice
+from servicecourse.roleplay.scenario import Beat, Choice, Ending, Scenario
+from servicecourse.roleplay.serve_model import DIMENSIONS
 
 __all__ = ["LETTERS", "PathCodeError", "Roleplay", "Step", "first_sentence", "play_letters", "replay"]
 
@@ -101,7 +101,7 @@ class Roleplay:
 
     @property
     def practice_code(self) -> str:
-        """The practice code of this play (`servicecourse.pathcodes`): a path, not evidence."""
+        """The practice code of this play (`servicecourse.roleplay.pathcodes`): a path, not evidence."""
         return practice(self.scenario.id, self.letters)
 
 
@@ -124,5 +124,5 @@ def play_letters(scenario: Scenario, letters: str) -> Roleplay:
 def replay(scenario: Scenario, code: str) -> Roleplay:
     """Replay a path code (graded or practice) through ``scenario``; raise PathCodeError if it is
     malformed or not a finished path. Whether a graded code's signature holds is not checked here
-    (`servicecourse.pathcodes.signature_ok`)."""
+    (`servicecourse.roleplay.pathcodes.signature_ok`)."""
     return play_letters(scenario, parse(code, scenario.id).letters)

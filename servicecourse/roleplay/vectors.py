@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from servicecourse.engine import Roleplay, first_sentence
-from servicecourse.scenario import Scenario, load_all
+from servicecourse.roleplay.engine import Roleplay, first_sentence
+from servicecourse.roleplay.scenario import Scenario, load_all
 
 MAX_DEPTH = 30      # a path longer than this is not followed (scenarios are short and acyclic)
 MAX_PATHS = 2000    # per scenario, so a scenario with loops cannot make the list endless

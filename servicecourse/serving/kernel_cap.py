@@ -2,9 +2,9 @@
 
 Voila starts a kernel for every page asked for and has no limit (voila-dashboards/voila#617):
 a crowd larger than the machine fills its memory until kernels die. The course's server
-(`servicecourse.voila_server`) gives each page a kernel only while fewer than ``cap`` visitors'
+(`servicecourse.serving.voila_server`) gives each page a kernel only while fewer than ``cap`` visitors'
 kernels are running (kernels waiting in the pool are not visitors'); beyond it the page is
-served with no kernel (`servicecourse.page_engine`).
+served with no kernel (`servicecourse.serving.page_engine`).
 
 The rule: half the memory available when the server starts (``MemAvailable``), divided by what
 one visitor's kernel takes, `KERNEL_MB`, and at least 1. ``bench/capacity.py`` measures it: a

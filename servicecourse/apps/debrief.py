@@ -1,7 +1,7 @@
 """The trainer's debrief of a cohort's role-plays (Voila app ``apps/debrief.ipynb``).
 
 What it shows, for each role-play the cohort played in the course app, comes from the cohort's
-record of complete plays (`servicecourse.evidence`): each learner's **first** complete play (the
+record of complete plays (`servicecourse.cohort.evidence`): each learner's **first** complete play (the
 graded one, made before any practice), how many attempts learners made, and per beat which
 replies the cohort chose there, how many learners reached it and how many plays passed through
 it counting replays. So the trainer sees the mistakes first attempts make, not the paths
@@ -17,7 +17,7 @@ counted by kind (a first play's graded code, a later play's, a code signed for s
 forged, a practice code, an unreadable one), never used for the statistics.
 
 The statistics are plain functions of plain data; `TrainerDebrief` is the view
-(`servicecourse.cohort_app.CohortApp`: the cohort list and the data are read at each page view).
+(`servicecourse.apps.cohort_app.CohortApp`: the cohort list and the data are read at each page view).
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from pathlib import Path
 import ipywidgets as widgets
 import nbformat
 
-from servicecourse import evidence, pathcodes
+from servicecourse.apps.cohort_app import PICKER_STYLE, CohortApp
 from servicecourse.charts import BAD, GOOD
-from servicecourse.cohort_app import PICKER_STYLE, CohortApp
-from servicecourse.engine import PathCodeError, Roleplay, play_letters
-from servicecourse.paths import SCENARIOS
+from servicecourse.cohort import evidence
+from servicecourse.course import SCENARIOS
 from servicecourse.policy import PolicyError, PolicyWarning, cohort_policy
-from servicecourse.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
+from servicecourse.roleplay import pathcodes
+from servicecourse.roleplay.engine import PathCodeError, Roleplay, play_letters
+from servicecourse.roleplay.scenario import Beat, Choice, Scenario, ScenarioError, load_by_id
 from servicecourse.templating import macros
 
 GRADE_ID = "roleplay_path"
@@ -122,7 +123,7 @@ def module_roleplay(folder: str | Path, module: str, known: set[str] | None = No
 
 def roleplay_modules(folder: str | Path) -> dict[str, str]:
     """Every module of a cohort with a graded role-play, in course order: ``{module: scenario id}``."""
-    from servicecourse.paths import course_order
+    from servicecourse.course import course_order
 
     modules = course_order(p.name for p in (Path(folder) / "source").glob("*") if p.is_dir())
     found = {module: module_roleplay(folder, module) for module in modules}

@@ -20,7 +20,7 @@ attempt to connect, losing the request (the page then showed the default role-pl
 practice). Here the connection is tried again until it holds.
 
 The visitor is the user name the course's Voila server puts in the ``X-Course-Learner`` header
-after authenticating the request (`servicecourse.voila_server`); Voila passes it to the kernel
+after authenticating the request (`servicecourse.serving.voila_server`); Voila passes it to the kernel
 as ``HTTP_X_COURSE_LEARNER``. Anywhere else (JupyterLab, a book chapter) there is no visitor.
 """
 

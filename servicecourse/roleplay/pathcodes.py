@@ -12,7 +12,7 @@ and what kind of evidence it is:
   own JupyterLab, where no key is reachable. It records a path and proves nothing.
 
 This module only reads, writes and checks codes; which cohort key applies and which attempt a
-play was is `servicecourse.evidence`'s job, and whether a code's path ends well is the engine's.
+play was is `servicecourse.cohort.evidence`'s job, and whether a code's path ends well is the engine's.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from servicecourse.scenario import Beat, Choice, Ending, Scenario
+from servicecourse.roleplay.scenario import Beat, Choice, Ending, Scenario
 
 POLITE_MARKERS = ("please", "sorry", "thank", "apolog", "appreciate", "happy to", "glad to",
                   "understand", "of course")

@@ -28,7 +28,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
-from servicecourse.report import cohort_report
+from servicecourse.reporting.report import cohort_report
 from servicecourse.templating import render
 
 KEY_NAME = ".certificate-key"

@@ -2,6 +2,11 @@
 
 The folder holds an ``nbgrader_config.py``, so trainers can also run ``nbgrader`` and formgrader
 in it directly. Python code reads the same file, so the CLI and this module never disagree.
+
+The package holds the cohort's workflow: its roster, the exchange, collecting hand-ins, the
+role-play evidence, the demo cohort. nbgrader is imported only by the functions that need it:
+the role-play app's kernels import the evidence module, hence this package, and nbgrader would
+cost every one of them a second of CPU.
 """
 
 from __future__ import annotations
@@ -10,14 +15,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nbgrader.api import Gradebook
-from nbgrader.apps import NbGraderAPI
 from traitlets.config.loader import PyFileConfigLoader
 
-from servicecourse import evidence
-from servicecourse.grading.sandbox import install_kernel_spec
-from servicecourse.paths import REPO, SOLUTIONS
+from servicecourse.course import REPO, SOLUTIONS
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
 
 CONFIG_NAME = "nbgrader_config.py"
 
@@ -47,6 +52,11 @@ def sqlite_url(folder: Path) -> str:
 
 def create(folder: str | Path, db_url: str | None = None) -> Path:
     """Make a cohort folder with its config and a snapshot of the course's modules."""
+    from nbgrader.api import Gradebook
+
+    from servicecourse.cohort import evidence
+    from servicecourse.grading.sandbox import install_kernel_spec
+
     folder = Path(folder).resolve()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: rosters, gradebook, hand-ins
     source = folder / "source"
@@ -77,6 +87,8 @@ def config(folder: str | Path):
 def api(folder: str | Path) -> NbGraderAPI:
     """nbgrader's Python API bound to a cohort folder."""
     venv_tools_on_path()
+    from nbgrader.apps import NbGraderAPI
+
     return NbGraderAPI(config=config(folder))
 
 

@@ -3,7 +3,7 @@ filters and a Refresh button over a body drawn from the cohort's files.
 
 An app shows the present: the cohort list and the cohort's data are read again whenever the
 page is viewed (in a Voila kernel preheated before anyone asked, when the request arrives:
-`servicecourse.page_request.on_request`), when another cohort is picked and when Refresh is
+`servicecourse.apps.page_request.on_request`), when another cohort is picked and when Refresh is
 pressed. A problem with a cohort's files is shown as its own message (the exceptions an app
 names in ``errors``), never as a traceback and never as another problem.
 
@@ -19,9 +19,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from servicecourse import page_request
+from servicecourse.apps import page_request
 from servicecourse.cohort import CONFIG_NAME
-from servicecourse.paths import COHORTS
+from servicecourse.course import COHORTS
 from servicecourse.templating import macros
 
 COHORTS_ENV = "COURSE_COHORTS"

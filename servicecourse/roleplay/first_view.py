@@ -12,7 +12,7 @@ live widgets (whose kernel runs the reference engine from there on), then the fi
 from __future__ import annotations
 
 from servicecourse.articles import ARTICLES
-from servicecourse.scenario import Scenario
+from servicecourse.roleplay.scenario import Scenario
 from servicecourse.templating import macros
 
 MARKER = "course-first-view"  # the class the course template looks for in an output's HTML
@@ -20,7 +20,7 @@ MARKER = "course-first-view"  # the class the course template looks for in an ou
 
 def picker_options(scenarios: dict[str, Scenario]) -> list[tuple[str, str]]:
     """The role-play picker's options as (label, scenario id), by article then title: the live
-    app's, its first view's and its page with no kernel's (`servicecourse.page_engine`)."""
+    app's, its first view's and its page with no kernel's (`servicecourse.serving.page_engine`)."""
     return [(f"{s.title} ({s.role}; {ARTICLES[s.article].title})", s.id)
             for s in sorted(scenarios.values(), key=lambda s: (s.article, s.title))]
 

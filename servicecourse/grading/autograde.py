@@ -41,7 +41,7 @@ from servicecourse.grading import records, sandbox, status
 from servicecourse.grading.answers import score_hand_in
 from servicecourse.grading.cells import grade_id, is_locked, is_test
 from servicecourse.grading.sanitize import sanitize
-from servicecourse.screening import screen
+from servicecourse.grading.screening import screen
 
 _WORKER: dict = {}
 OUTPUT_LIMIT = 1_000_000  # characters of output in one notebook worth a trainer's look
@@ -118,7 +118,8 @@ def _init_worker(folder: str, base_db: str | None, scratch: str, timeout: int | 
 def _grading_identity(folder: Path, learner: str):
     """The context in which role-play codes are checked as this learner's (signed, attempt 1)."""
     try:
-        from servicecourse import evidence, pathcodes
+        from servicecourse.cohort import evidence
+        from servicecourse.roleplay import pathcodes
     except ImportError:  # role-play evidence not installed in this checkout
         return contextlib.nullcontext()
     return pathcodes.graded_as(learner, evidence.roleplay_key(folder))

@@ -1,8 +1,8 @@
 """The role-play app for Voila: choose a scenario, play it; no code is shown to the learner.
 
-In the course's Voila server the app knows the visitor (`servicecourse.page_request.visitor`),
+In the course's Voila server the app knows the visitor (`servicecourse.apps.page_request.visitor`),
 so every complete play is recorded for the visitor's cohort and the first one of each role-play
-gets a graded code (`servicecourse.evidence`); a visitor on no roster, or the app run anywhere
+gets a graded code (`servicecourse.cohort.evidence`); a visitor on no roster, or the app run anywhere
 else, plays for practice. A notice above the picker says which, once the request is known.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from servicecourse import evidence, page_request
-from servicecourse.engine import Roleplay
-from servicecourse.first_view import first_view_html, picker_options
-from servicecourse.scenario import load_all
+from servicecourse.apps import page_request
+from servicecourse.cohort import evidence
+from servicecourse.roleplay.engine import Roleplay
+from servicecourse.roleplay.first_view import first_view_html, picker_options
+from servicecourse.roleplay.scenario import load_all
 from servicecourse.templating import macros
 from servicecourse.widget import RoleplayWidget, close_tree
 

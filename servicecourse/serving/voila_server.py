@@ -1,10 +1,10 @@
-"""The Voila server of the course apps, run as ``python -m servicecourse.voila_server [options]``.
+"""The Voila server of the course apps, run as ``python -m servicecourse.serving.voila_server [options]``.
 
 It is Voila itself, with five changes made before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
-  from a CDN, and with the role-play app's first view (`servicecourse.first_view`). The same
+  from a CDN, and with the role-play app's first view (`servicecourse.roleplay.first_view`). The same
   folder's ``kernels/python3`` is the apps' kernel: IPython's own, with no command history (each
   kernel would open and write the account's history database, which a crowd of kernels
   starting together locks and even corrupts; a fifth of a kernel's start-up CPU here);
@@ -21,14 +21,14 @@ It is Voila itself, with five changes made before it starts:
   browser sent, and Voila passes that header to the kernel (``http_header_envs``, also to
   preheated kernels with the rest of the request). Behind JupyterHub the visitor is the hub
   user; with no hub, the OS account running the server. The role-play app records graded plays
-  for that name (`servicecourse.evidence`);
-- it runs at most so many visitors' kernels (`servicecourse.kernel_cap`: sized from memory,
+  for that name (`servicecourse.cohort.evidence`);
+- it runs at most so many visitors' kernels (`servicecourse.serving.kernel_cap`: sized from memory,
   ``COURSE_KERNEL_CAP`` or ``--kernel-cap=N`` to override; Voila has no limit, voila#617).
-  Beyond it a page is served at once with no kernel (`servicecourse.page_engine`): the role-play
+  Beyond it a page is served at once with no kernel (`servicecourse.serving.page_engine`): the role-play
   app played in the page, for practice, and saying so; any other app, a page saying the server is
   full (503).
 
-`servicecourse.launch.voila_command` gives the full command line.
+`servicecourse.serving.launch.voila_command` gives the full command line.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from pathlib import PurePath
 
 import jinja2
 
-from servicecourse import page_engine
-from servicecourse.kernel_cap import capped, kernel_cap
-from servicecourse.page_request import VISITOR_ENV, VISITOR_HEADER
-from servicecourse.paths import REPO
+from servicecourse.apps.page_request import VISITOR_ENV, VISITOR_HEADER
+from servicecourse.course import REPO
+from servicecourse.serving import page_engine
+from servicecourse.serving.kernel_cap import capped, kernel_cap
 
 JUPYTER_DATA = REPO / "share" / "jupyter"  # holds voila/templates/course
 
@@ -115,7 +115,7 @@ def prepare_pages() -> None:
 
 def cap_kernels(cap: int) -> None:
     """Make Voila's kernel manager count visitors' kernels up to ``cap``, and its page handler
-    serve a page with no kernel beyond it (`servicecourse.page_engine`)."""
+    serve a page with no kernel beyond it (`servicecourse.serving.page_engine`)."""
     import voila.app
     from voila.handler import VoilaHandler
 

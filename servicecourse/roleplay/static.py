@@ -5,7 +5,7 @@ preview (the opening, the first options and a link to the Voila app, readable wi
 that also carries the whole scenario as JSON. The self-hosted player in ``book/_player`` reads that
 JSON and turns the preview into a playable role-play in the browser, with no server and no kernel.
 Its plays are practice: the data holds no key, so the player gives practice codes only
-(`servicecourse.pathcodes`) and says where graded codes come from.
+(`servicecourse.roleplay.pathcodes`) and says where graded codes come from.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from servicecourse.evidence import PRACTICE_NOTE
-from servicecourse.pathcodes import LETTERS, PRACTICE
-from servicecourse.scenario import Scenario
-from servicecourse.serve import DIMENSIONS, LABELS
+from servicecourse.cohort.evidence import PRACTICE_NOTE
+from servicecourse.roleplay.pathcodes import LETTERS, PRACTICE
+from servicecourse.roleplay.scenario import Scenario
+from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS
 from servicecourse.templating import macros, script_json
 
 __all__ = ["apps_url", "play_url", "scenario_data", "scenario_html", "scenario_json", "script_json"]

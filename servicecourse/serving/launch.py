@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from servicecourse.paths import COHORTS, EXERCISES, REPO
+from servicecourse.course import COHORTS, EXERCISES, REPO
 
 WORKSPACE = REPO / "workspace"  # the learner's own copies of the exercises: ignored by git
 LEARNER_CONFIG = REPO / "deploy" / "learner"  # a learner's JupyterLab, here and on the hub
@@ -44,13 +44,13 @@ def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps",
     renders without starting a kernel; the HR dashboard and the trainer debrief, opened by a few
     people, keep one each. Only the widget manager's front-end extensions are loaded, and the
     course template fetches nothing from another host. At most ``kernel_cap`` visitors' kernels
-    run at once (None: ``COURSE_KERNEL_CAP``, else sized from memory; `servicecourse.kernel_cap`).
+    run at once (None: ``COURSE_KERNEL_CAP``, else sized from memory; `servicecourse.serving.kernel_cap`).
     A kernel whose page is gone (no connection) is shut down after a minute without activity;
     one with its page open never is.
     """
     pools = {"roleplay.ipynb": {"pool_size": preheat},
              "default": {"pool_size": min(preheat, 1)}}
-    return [sys.executable, "-m", "servicecourse.voila_server", str(apps),
+    return [sys.executable, "-m", "servicecourse.serving.voila_server", str(apps),
             f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
             "--template=course",
             "--VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
@@ -72,7 +72,7 @@ def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps",
 def learner_lab_env(cohort_folder: Path = COHORTS / "demo") -> dict[str, str]:
     """The environment of a learner's JupyterLab on this machine: the learner configuration
     and, when the cohort has one, its exchange (so the Assignments tab works)."""
-    from servicecourse import exchange
+    from servicecourse.cohort import exchange
 
     env = {**os.environ, "JUPYTER_CONFIG_PATH": os.pathsep.join(
         p for p in (str(LEARNER_CONFIG), os.environ.get("JUPYTER_CONFIG_PATH")) if p)}

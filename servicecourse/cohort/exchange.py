@@ -19,13 +19,13 @@ from pathlib import Path
 from nbgrader.utils import temp_attrs
 
 from servicecourse import cohort
-from servicecourse.collect import Collected
-from servicecourse.roster import load as load_roster
+from servicecourse.cohort.collect import Collected
+from servicecourse.cohort.roster import load as load_roster
 
 ANSWER_FILES = ("explanations.yml",)  # solutions/<module>/explanations.yml: why each answer is right
 _BLOCK = re.compile(r"\n# exchange \(servicecourse\.exchange\.configure\)\n.*?# end of exchange\n", re.S)
 _BLOCK_TEXT = """
-# exchange (servicecourse.exchange.configure)
+# exchange (servicecourse.cohort.exchange.configure)
 c.Exchange.root = {root!r}
 c.Exchange.path_includes_course = True
 # end of exchange

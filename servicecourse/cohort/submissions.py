@@ -98,9 +98,9 @@ def roleplay_items(source_notebook) -> dict[str, str]:
 
 def path_letters(scenario_id: str, outcome: str = "good") -> str:
     """The letters of a play of a role-play that ends with ``outcome`` (one found by the engine)."""
-    from servicecourse.pathcodes import letters_of
-    from servicecourse.scenario import load_by_id
-    from servicecourse.vectors import path_to
+    from servicecourse.roleplay.pathcodes import letters_of
+    from servicecourse.roleplay.scenario import load_by_id
+    from servicecourse.roleplay.vectors import path_to
 
     return letters_of(path_to(load_by_id(scenario_id), outcome))
 
@@ -108,7 +108,8 @@ def path_letters(scenario_id: str, outcome: str = "good") -> str:
 def honest_answers(folder: str | Path, module: str, learner: str) -> dict[str, str]:
     """What a learner who knows the answers hands in: the instructor's solutions, with each
     role-play item answered by a code the course app signed for this learner's first play."""
-    from servicecourse import evidence, pathcodes
+    from servicecourse.cohort import evidence
+    from servicecourse.roleplay import pathcodes
 
     folder = Path(folder)
     source = next((folder / "source" / module).glob("*.ipynb"))

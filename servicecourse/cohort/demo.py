@@ -19,10 +19,11 @@ import nbformat
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
-from servicecourse import cohort, exchange, roster
-from servicecourse.autograde import autograde_cohort
-from servicecourse.paths import COHORTS, modules
-from servicecourse.submissions import answer, roleplay_items, solution_answers
+from servicecourse import cohort
+from servicecourse.cohort import exchange, roster
+from servicecourse.cohort.submissions import answer, roleplay_items, solution_answers
+from servicecourse.course import COHORTS, modules
+from servicecourse.grading.autograde import autograde_cohort
 
 # (id, first name, last name, team, days since start, how they did): complete, partial, blank
 # or missing. Start dates count back from today, so some modules are overdue and some are not.
@@ -90,14 +91,15 @@ def _import_roster(folder: Path) -> None:
 
 def _play_roleplays(folder: Path) -> dict[tuple[str, str], str]:
     """Record the learners' complete plays of the modules' role-plays, as the course app does
-    (`servicecourse.evidence`), and return the graded code each was given for their first play.
+    (`servicecourse.cohort.evidence`), and return the graded code each was given for their first play.
 
     Those who finish everything played well from the start; the others' first plays go one way
     or another (some wrong) and are followed by a good replay, which is practice: so the trainer
     debrief has first plays to show and the modules get the codes learners would paste."""
-    from servicecourse import evidence, pathcodes
-    from servicecourse.scenario import load_by_id
-    from servicecourse.vectors import path_to, paths
+    from servicecourse.cohort import evidence
+    from servicecourse.roleplay import pathcodes
+    from servicecourse.roleplay.scenario import load_by_id
+    from servicecourse.roleplay.vectors import path_to, paths
 
     scenario_ids = sorted({scenario_id for module in modules()
                            for notebook in (folder / "source" / module).glob("*.ipynb")

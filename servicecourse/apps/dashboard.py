@@ -1,8 +1,8 @@
 """The HR dashboard (Voila app ``apps/dashboard.ipynb``): completion of a cohort at a glance.
 
-A thin view over the reporting core (`servicecourse.report.cohort_report`, which ``course
+A thin view over the reporting core (`servicecourse.reporting.report.cohort_report`, which ``course
 report`` also calls): cohort, team and manager pickers and a Refresh button
-(`servicecourse.cohort_app.CohortApp`), completion charts by module and by team, the overdue
+(`servicecourse.apps.cohort_app.CohortApp`), completion charts by module and by team, the overdue
 list, a table of learners with the roster's extra columns, and a CSV download of the rows shown.
 HTML comes from ``templates/dashboard.html.j2`` (autoescaped), the style from
 ``templates/dashboard.css``. What is wrong with a cohort's files is said as it is: a bad
@@ -19,20 +19,27 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from servicecourse import report
+from servicecourse.apps.cohort_app import (
+    PICKER_STYLE,
+    CohortApp,
+    cohorts_root,
+    initial_cohort,
+    list_cohorts,
+    style_html,
+)
 from servicecourse.charts import figure_png, status_figure
 from servicecourse.cohort import CohortError
-from servicecourse.cohort_app import PICKER_STYLE, CohortApp, cohorts_root, initial_cohort, list_cohorts, style_html
+from servicecourse.cohort.roster import header_key
 from servicecourse.policy import PolicyError
-from servicecourse.report import STATUSES, CohortReport, Row
-from servicecourse.roster import header_key
+from servicecourse.reporting import report
+from servicecourse.reporting.report import STATUSES, CohortReport, Row
 from servicecourse.templating import macros
 
 __all__ = ["PICKER_STYLE", "HRDashboard", "cohort_view", "cohorts_root", "dashboard",
            "initial_cohort", "list_cohorts"]
 
 ALL = ""  # the filters' value for "everyone"
-# Roster columns (as `servicecourse.roster.header_key` folds them) the dashboard filters by.
+# Roster columns (as `servicecourse.cohort.roster.header_key` folds them) the dashboard filters by.
 MANAGER_KEYS = ("manager", "line_manager", "manager_name", "supervisor", "reports_to")
 
 
@@ -166,7 +173,7 @@ _STYLE = style_html("dashboard.css")
 def cohort_frame(root, initial, style, classes):
     """``(root, app, cohort_picker)`` as the debrief builds on them (the picker is None when
     there is no cohort)."""
-    from servicecourse.page_request import follow_request
+    from servicecourse.apps.page_request import follow_request
 
     root = Path(root) if root else cohorts_root()
     names = list_cohorts(root)

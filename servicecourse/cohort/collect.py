@@ -31,8 +31,8 @@ from pathlib import Path
 import nbformat
 
 from servicecourse import cohort
-from servicecourse.roster import load as load_roster
-from servicecourse.screening import module_of
+from servicecourse.cohort.roster import load as load_roster
+from servicecourse.grading.screening import module_of
 
 MAX_NOTEBOOK = 20 * 1024 * 1024  # bytes: a course notebook is well under 1 MB
 MAX_ARCHIVE = 100 * 1024 * 1024  # bytes read from one zip, all members together

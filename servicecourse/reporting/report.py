@@ -1,7 +1,7 @@
 """The reporting core: a cohort's completion as plain data, for ``course report`` and the dashboard.
 
 `cohort_report` reads everything once: the cohort's policy (`servicecourse.policy`), its roster
-(`servicecourse.roster`), nbgrader's gradebook and the grading status autograde leaves in
+(`servicecourse.cohort.roster`), nbgrader's gradebook and the grading status autograde leaves in
 ``grading/status.json``, and gives one row per learner and module. The functions after it
 (teams, overdue, counts, summary, CSV) are plain functions of those rows, so the command line
 and the dashboard can never count differently.
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from servicecourse import roster
 from servicecourse.charts import figure_png, status_figure
+from servicecourse.cohort import roster
 from servicecourse.policy import Policy, PolicyWarning, check_pass_mark, cohort_policy
-from servicecourse.spreadsheet import csv_text, write_csv
+from servicecourse.reporting.spreadsheet import csv_text, write_csv
 
 STATUSES = ("not started", "submitted", "needs manual grading", "failed", "passed")
 NO_TEAM = "(no team)"

@@ -1,7 +1,7 @@
 """The graded-play record: which cohort a learner plays for, its key, and every complete play.
 
 A learner's role-plays count as evidence only when played in the course app on the server,
-which knows who the visitor is (`servicecourse.page_request.visitor`). Everything the app reads
+which knows who the visitor is (`servicecourse.apps.page_request.visitor`). Everything the app reads
 or writes of a cohort is in the cohort's role-play folder, ``COHORT/roleplay/``, and nothing
 else of the cohort (on the hub the app's account can read nothing else, deploy/hub_share.py):
 
@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from servicecourse import pathcodes
+from servicecourse.roleplay import pathcodes
 
 FOLDER = "roleplay"
 KEY_NAME = "key"
@@ -43,7 +43,7 @@ OLD_KEY_NAME = ".roleplay-key"  # at the top of cohorts made before the role-pla
 LEARNERS_NAME = "learners.txt"
 RECORD_NAME = "attempts.jsonl"
 KEY_MODE, LEARNERS_MODE, RECORD_MODE = 0o640, 0o640, 0o660
-ROSTER_NAME = "roster.csv"  # as servicecourse.roster.ROSTER_NAME (not imported: see roster_ids)
+ROSTER_NAME = "roster.csv"  # as servicecourse.cohort.roster.ROSTER_NAME (not imported: see roster_ids)
 COHORTS_ENV = "COURSE_COHORTS"
 PRACTICE_NOTE = ("Plays here are practice: graded codes come from the course app, where your "
                  "first complete play of each role-play is recorded.")
@@ -77,8 +77,8 @@ def _temporary(path: Path) -> Path:
 # --- cohorts and their learners -----------------------------------------------------------------
 
 def cohorts_root() -> Path:
-    """The folder holding the cohorts: ``$COURSE_COHORTS`` if set, else ``servicecourse.paths.COHORTS``."""
-    from servicecourse.paths import COHORTS
+    """The folder holding the cohorts: ``$COURSE_COHORTS`` if set, else ``servicecourse.course.COHORTS``."""
+    from servicecourse.course import COHORTS
 
     return Path(os.environ.get(COHORTS_ENV) or COHORTS)
 
@@ -97,7 +97,7 @@ def _roster_file_ids(path: Path) -> set[str]:
 def roster_ids(folder: str | Path) -> set[str]:
     """The learner ids of a cohort's ``roster.csv`` (empty if it has none or it is unreadable).
 
-    Only the ``id`` column of the file the course writes (`servicecourse.roster`) is read, with
+    Only the ``id`` column of the file the course writes (`servicecourse.cohort.roster`) is read, with
     the csv module: importing the roster module would load nbgrader into every role-play kernel
     (87 MB and 3 s measured here) for one column.
     """

@@ -1,0 +1,1 @@
+"""The role-play core (scenarios, engine, path codes, the SERVE model) and its views."""
