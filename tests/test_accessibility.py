@@ -16,13 +16,12 @@ import json
 import re
 
 import pytest
-from test_static_player import _toc_files
 
 from servicecourse.course import REPO
 from servicecourse.roleplay.scenario import load_by_id
 from servicecourse.roleplay.vectors import all_vectors
 
-from conftest import hold_voila_front_end, voila_server
+from conftest import hold_voila_front_end, toc_files, voila_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -38,8 +37,8 @@ CONTROLS = ("button, select, textarea, input:not([type=hidden]), [role=button], 
 # Every page of the site: the chapters and reference pages of the table of contents, the root
 # redirect, search and the general index (test_every_html_page_of_the_site_is_checked keeps the
 # list complete).
-SITE_PAGES = ["index.html", "search.html", "genindex.html"] + [f"{name}.html" for name in _toc_files()]
-CHAPTERS_WITH_ROLEPLAYS = [name for name in _toc_files()
+SITE_PAGES = ["index.html", "search.html", "genindex.html"] + [f"{name}.html" for name in toc_files()]
+CHAPTERS_WITH_ROLEPLAYS = [name for name in toc_files()
                            if re.search(r'roleplay\("[^"]+"\)', (REPO / f"{name}.md").read_text())]
 
 

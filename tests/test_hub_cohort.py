@@ -26,18 +26,6 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
-from hubtools import (
-    NO_REDIRECTS,
-    Accounts,
-    Hub,
-    answers,
-    as_user,
-    course_accounts,
-    login,
-    reachable_by_others,
-    start_hub,
-    stop_hub,
-)
 from nbgrader.api import Gradebook
 
 from servicecourse import cohort
@@ -50,6 +38,18 @@ from servicecourse.roleplay.pathcodes import LETTERS
 from servicecourse.roleplay.scenario import load_by_id
 
 from conftest import BIN
+from hubtools import (
+    NO_REDIRECTS,
+    Accounts,
+    Hub,
+    answers,
+    as_user,
+    course_accounts,
+    login,
+    reachable_by_others,
+    start_hub,
+    stop_hub,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

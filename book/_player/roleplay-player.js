@@ -8,7 +8,7 @@
  * Two parts:
  *   - the engine (Roleplay, firstSentence, scoreText, profileText): pure, no DOM. It mirrors
  *     servicecourse/roleplay/engine.py and is checked against the Python engine's test vectors
- *     (servicecourse/roleplay/vectors.py) by tests/test_static_player.py, which require()s this file in Node.
+ *     (servicecourse/roleplay/vectors.py) by tests/roleplay/test_static_player.py, which require()s this file in Node.
  *   - the view: builds buttons, feedback, the debrief and the SVG profile chart with DOM calls
  *     (text is always set with textContent, never parsed as HTML). During play a choice shows
  *     its consequence (the next beat) and the first sentence of its feedback; the scores and the

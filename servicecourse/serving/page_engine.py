@@ -4,7 +4,7 @@ When the server holds as many visitors' kernels as its cap (`servicecourse.servi
 of the role-play app is not made to wait for a kernel: the server sends, at once, a page that
 plays the role-play itself. It has the app's picker and the role-play the URL named, played by
 the static site's player (``book/_player/roleplay-player.js``, whose engine agrees with the
-Python engine on every path: tests/test_static_player.py), and a sentence saying why and what
+Python engine on every path: tests/roleplay/test_static_player.py), and a sentence saying why and what
 the play counts for. Graded codes are signed by the live app's kernel (`servicecourse.cohort.evidence`)
 and this page has no kernel and no key: its plays are practice, their codes earn nothing.
 Any other app beyond the cap gets a page saying the server is full (HTTP 503).

@@ -1,7 +1,7 @@
 """Does a certificate's code change whenever anything it certifies changes?
 
 (Issuing into a real cohort's ledger, verifying after regrades and refusing an edited entry:
-tests/test_autograde.py.)"""
+tests/grading/test_autograde.py.)"""
 
 from __future__ import annotations
 

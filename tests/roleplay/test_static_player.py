@@ -17,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-import yaml
 
 from servicecourse.cohort import evidence
 from servicecourse.course import REPO
@@ -28,7 +27,7 @@ from servicecourse.roleplay.static import scenario_data, scenario_html, scenario
 from servicecourse.roleplay.vectors import all_vectors, path_to
 from servicecourse.widget import score_text as _score_text
 
-from conftest import PageWatch
+from conftest import PageWatch, toc_files
 
 PLAYER = REPO / "book" / "_player" / "roleplay-player.js"
 # Texts whose first sentence is hard to find, besides every feedback of every role-play.
@@ -171,11 +170,6 @@ def test_scenario_text_cannot_break_out_of_the_script_element():
 _KNOWN_SITE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 
 
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-
-
 def _focused(page, selector: str) -> bool:
     return page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
 
@@ -272,7 +266,7 @@ def test_every_chapter_turns_each_roleplay_into_a_player(site_url, chromium):
     page = chromium.new_page()
     watch = PageWatch(page, known_errors=_KNOWN_SITE_ERRORS)
     players = 0
-    for name in _toc_files():
+    for name in toc_files():
         embedded = re.findall(r'roleplay\("([^"]+)"\)', (REPO / f"{name}.md").read_text())
         page.goto(f"{site_url}/{name}.html")
         page.wait_for_load_state("load")

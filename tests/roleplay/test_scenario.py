@@ -7,7 +7,7 @@ import pytest
 from servicecourse.course import SCENARIOS
 from servicecourse.roleplay.scenario import ScenarioError, load_all, load_scenario
 
-BAD = Path(__file__).parent / "data" / "bad_scenarios"
+BAD = Path(__file__).parents[1] / "data" / "bad_scenarios"
 
 
 def _problems(path: Path) -> list[str]:

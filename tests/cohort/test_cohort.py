@@ -18,7 +18,7 @@ from servicecourse.course import modules
 from conftest import BIN, run
 
 pytestmark = pytest.mark.slow
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def course(*args: str, check: bool = True):

@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_report import copy_cohort, shared_template
 
 from servicecourse.apps import dashboard
 from servicecourse.apps.cohort_app import initial_cohort, list_cohorts
@@ -24,6 +23,7 @@ from servicecourse.reporting import report
 from servicecourse.reporting.report import CohortReport, Row
 
 from conftest import voila_server
+from small_cohort import copy_cohort, shared_template
 
 POLICY = Policy(0.7, {"culture": 7, "serve": 10}, 5)
 
@@ -56,7 +56,7 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def root(template, tmp_path) -> Path:
-    """A cohorts folder holding one real cohort, ``spring`` (see test_report.build_cohort)."""
+    """A cohorts folder holding one real cohort, ``spring`` (see small_cohort.build_cohort)."""
     copy_cohort(template, tmp_path / "cohorts" / "spring")
     return tmp_path / "cohorts"
 

@@ -14,18 +14,23 @@ import nbformat
 import pytest
 
 from servicecourse.apps import debrief, page_request
-from servicecourse.apps.debrief import (
-    attempt_counts,
-    choice_counts,
-    collect,
-    ending_counts,
-    path_code_in,
-    reached,
-    summary_lines,
-    trouble_spots,
-)
 from servicecourse.cohort import evidence
 from servicecourse.course import REPO, SOLUTIONS
+from servicecourse.reporting.debrief import (
+    attempt_counts,
+    beat_name,
+    choice_counts,
+    cohort_debriefs,
+    ending_counts,
+    min_group,
+    path_code_in,
+    reached,
+    roleplay_modules,
+    submitted_codes,
+    summary_lines,
+    total,
+    trouble_spots,
+)
 from servicecourse.roleplay.engine import Roleplay
 from servicecourse.roleplay.pathcodes import LETTERS, practice, sign
 from servicecourse.roleplay.scenario import load_by_id
@@ -80,7 +85,7 @@ def cohort(tmp_path) -> Path:
 
 
 def _one(folder):
-    debriefs, notes = collect(folder)
+    debriefs, notes = cohort_debriefs(folder)
     [result] = [d for d in debriefs if d.scenario_id == SCENARIO.id]
     return result, notes
 
@@ -121,7 +126,7 @@ def test_what_fewer_than_the_minimum_group_reached_is_not_shown(cohort):
         assert step.beat.text not in page and step.choice.text not in page
     alt = re.search(r'class="debrief-choices-chart" src="[^"]*" alt="([^"]*)"', page).group(1)
     charted = {part.split(":")[0] for part in alt.split(". ", 1)[1].split("; ")}
-    assert charted and not charted & {debrief.beat_name(step.beat) for step in only_good}
+    assert charted and not charted & {beat_name(step.beat) for step in only_good}
     assert not any(learner in page for learner in FIRST_POOR + FIRST_GOOD)
 
 
@@ -138,17 +143,17 @@ def test_with_fewer_learners_than_the_minimum_group_no_beat_is_shown(tmp_path):
 
 def test_the_minimum_group_is_the_cohort_s_policy(tmp_path):
     folder = make_cohort(tmp_path, min_group=2)
-    assert debrief.min_group(folder) == (2, "")
+    assert min_group(folder) == (2, "")
     (folder / "course.yml").unlink()  # a cohort older than its own policy: the course's, said so
-    group, note = debrief.min_group(folder)
+    group, note = min_group(folder)
     assert group == 5 and "no course.yml in the cohort" in note
 
 
 def test_where_most_went_wrong_counts_first_plays_only(cohort):
     result, _ = _one(cohort)
     choices = SCENARIO.beats[SCENARIO.start].choices
-    harmful = (4 * (debrief.total(choices[LETTERS.index(POOR[0])]) < 0)
-               + 2 * (debrief.total(choices[LETTERS.index(GOOD[0])]) < 0))
+    harmful = (4 * (total(choices[LETTERS.index(POOR[0])]) < 0)
+               + 2 * (total(choices[LETTERS.index(GOOD[0])]) < 0))
     spots = {s.beat.id: s for s in trouble_spots(result)}
     if 2 * harmful > 6:
         assert (spots[SCENARIO.start].harmful, spots[SCENARIO.start].reached) == (harmful, 6)  # not the 10 plays
@@ -170,7 +175,7 @@ def test_recorded_plays_that_no_longer_fit_the_role_play_are_left_out_and_said(c
 def test_other_role_plays_played_in_the_app_have_a_debrief_too(cohort):
     other = load_by_id("serve-hotel-front-desk")
     evidence.record(cohort, "ann", other.id, letters(path_to(other, "good")))
-    debriefs, _ = collect(cohort)
+    debriefs, _ = cohort_debriefs(cohort)
     assert [d.scenario_id for d in debriefs] == [SCENARIO.id, other.id]
     assert debriefs[1].module is None and debriefs[1].learners == 1
 
@@ -237,7 +242,7 @@ def test_the_code_is_read_from_the_cell_without_running_it(tmp_path):
 
 
 def test_the_module_s_role_play_comes_from_the_source_notebook(cohort):
-    assert debrief.roleplay_modules(cohort) == {"serve": SCENARIO.id}
+    assert roleplay_modules(cohort) == {"serve": SCENARIO.id}
 
 
 # --- the app ------------------------------------------------------------------------------------
@@ -288,10 +293,10 @@ def test_a_preheated_kernel_reads_the_cohorts_and_their_plays_when_the_page_is_v
 
 @pytest.mark.slow
 def test_the_demo_cohort_debrief_lists_its_modules_role_plays(demo_cohort):
-    debriefs, _ = collect(demo_cohort)
-    modules = debrief.roleplay_modules(demo_cohort)
+    debriefs, _ = cohort_debriefs(demo_cohort)
+    modules = roleplay_modules(demo_cohort)
     assert "serve" in modules and [d.module for d in debriefs if d.module] == list(modules)
-    handed_in = {module: len(debrief.submitted_codes(demo_cohort, module)) for module in modules}
+    handed_in = {module: len(submitted_codes(demo_cohort, module)) for module in modules}
     for result in debriefs:
         assert result.scenario is not None
         if result.module:

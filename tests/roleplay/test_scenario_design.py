@@ -22,7 +22,7 @@ from servicecourse.roleplay.scenario_design import (
     shortest,
 )
 
-BAD = Path(__file__).parent / "data" / "bad_scenarios"
+BAD = Path(__file__).parents[1] / "data" / "bad_scenarios"
 
 
 def _choice(text, score, next_):

@@ -14,7 +14,7 @@ from servicecourse.cohort import roster
 from servicecourse.cohort.roster import RosterError, read
 from servicecourse.reporting.spreadsheet import csv_text, read_cell, safe_cell, write_csv
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 HEADER = "id,first_name,last_name,email,team,start_date\n"
 ANN = "ann,Ann,Archer,ann@example.com,Sales,2026-01-05\n"
 
