@@ -37,6 +37,12 @@ def score_text(score: dict[str, int]) -> str:
     return ", ".join(parts) or "no effect on the SERVE dimensions"
 
 
+def profile_text(profile: dict[str, float]) -> str:
+    """The profile chart's text alternative: "SERVE profile, mean score per choice: ... +0.5"."""
+    return "SERVE profile, mean score per choice: " + ", ".join(
+        f"{LABELS[d]} {profile[d]:+.1f}" for d in DIMENSIONS)
+
+
 def close_tree(widget: widgets.Widget) -> None:
     """Close ``widget``, its children and their layouts and styles (each is a widget too)."""
     for child in getattr(widget, "children", ()):
@@ -72,7 +78,7 @@ class RoleplayWidget(widgets.VBox):
         # The title is a heading one level below the page's (h3 under a chapter's h2 section, h2
         # in the Voila app under its h1); the debrief's headings one level below the title.
         self.heading_level = max(1, min(heading_level, 5))
-        self.header = widgets.HTML(_html.header(scenario, self.heading_level))
+        self.header = widgets.HTML(_html.header(scenario, self.heading_level, style=True))
         self.feedback = widgets.HTML()
         self.prompt = widgets.HTML()
         self.choice_box = widgets.VBox()
@@ -143,9 +149,7 @@ class RoleplayWidget(widgets.VBox):
         from servicecourse.charts import figure_png, serve_profile_figure
 
         png = base64.b64encode(figure_png(serve_profile_figure(play.profile))).decode()
-        alt = "SERVE profile, mean score per choice: " + ", ".join(
-            f"{LABELS[d]} {value:+.1f}" for d, value in play.profile.items())
-        chart = widgets.HTML(_html.chart(png, alt))
+        chart = widgets.HTML(_html.chart(png, profile_text(play.profile), self.heading_level + 1))
         return [summary, chart, self.replay_button]
 
     def close(self) -> None:
@@ -160,7 +164,7 @@ class RoleplayWidget(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         """Add an HTML fallback so pages with no kernel show the scenario, not dead buttons."""
         bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/html"] = scenario_html(self.play.scenario)
+        bundle["text/html"] = scenario_html(self.play.scenario, self.heading_level)
         return bundle
 
 

@@ -1,19 +1,29 @@
 /*
- * The role-play player of the static course site: no server, no kernel, nothing from another host.
+ * A role-play in a page, in the browser: the course's one JavaScript view of a role-play.
  *
- * Each role-play on a page is written by servicecourse/roleplay/static.py as a plain HTML preview
- * (.serve-roleplay-static) holding the whole scenario as JSON (script.serve-scenario-data).
- * On DOMContentLoaded this file turns every preview into a playable role-play.
+ * - The static course site (no server, no kernel, nothing from another host): each role-play on a
+ *   page is written by servicecourse/roleplay/static.py as a plain HTML preview
+ *   (.serve-roleplay-static) holding the whole scenario as JSON (script.serve-scenario-data). On
+ *   DOMContentLoaded this file turns every preview into a playable role-play (`mount`). The
+ *   course's Voila server, beyond its kernel cap, serves the same (servicecourse/serving).
+ * - The Voila role-play app's first view (share/jupyter/voila/templates/course/static/first-view.js,
+ *   which keeps only the picker and the hand-over to the live widgets) draws the role-play with
+ *   this file's view (window.ServeRoleplay.view); the template includes it through a link.
  *
  * Two parts:
  *   - the engine (Roleplay, firstSentence, scoreText, profileText): pure, no DOM. It mirrors
  *     servicecourse/roleplay/engine.py and is checked against the Python engine's test vectors
  *     (servicecourse/roleplay/vectors.py) by tests/roleplay/test_static_player.py, which require()s this file in Node.
- *   - the view: builds buttons, feedback, the debrief and the SVG profile chart with DOM calls
- *     (text is always set with textContent, never parsed as HTML). During play a choice shows
- *     its consequence (the next beat) and the first sentence of its feedback; the scores and the
+ *   - the view: the header, the beat, its choices, the feedback, the debrief and the SVG profile
+ *     chart, built with DOM calls (text is always set with textContent, never parsed as HTML) and
+ *     worded as the widget's and the no-JavaScript preview's Jinja macros
+ *     (servicecourse/templates/roleplay/macros.html.j2). During play a choice shows its
+ *     consequence (the next beat) and the first sentence of its feedback; the scores and the
  *     full feedback come in the debrief (at once too if the scenario shows scores). Plays here
  *     are practice: the debrief gives a practice code and says where graded codes come from.
+ *
+ * Included inside a <script> element by templates: no closing script tag, no HTML comment and
+ * no Jinja delimiter may appear in this file (tests/roleplay/test_first_view.py checks).
  */
 (function () {
   "use strict";
@@ -160,6 +170,11 @@
 
   /* ------------------------------------------------------------------ view (DOM) -------------- */
 
+  // The parts of a role-play in a page, each worded and built as the widget's Jinja macros build
+  // it (servicecourse/templates/roleplay/macros.html.j2: same classes, same words): the book's
+  // player (mount, below) draws all of them, the Voila app's first view
+  // (share/jupyter/voila/templates/course/static/first-view.js) the header and the opening.
+
   var SVG = "http://www.w3.org/2000/svg";
   var GOOD = "#2e7d32", BAD = "#c62828";
   var counter = 0;
@@ -182,6 +197,56 @@
     Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  /** The title (a heading `tag`, with `id`) and who the learner is: the macros' header. */
+  function header(scenario, tag, id) {
+    return [
+      el(tag, { "class": "serve-title", id: id, text: scenario.title }),
+      el("p", { "class": "serve-role" }, [el("em", { text: "You are: " + scenario.role + "." }),
+                                          " " + scenario.setting])
+    ];
+  }
+
+  /** The region the feedback of each choice is shown in, read out when it changes. */
+  function feedbackRegion() {
+    return el("div", { "class": "serve-feedback", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  }
+
+  /** During play: the first sentence of the choice's feedback, and its scores if the scenario
+   *  shows them at once (`scores` is then their text): the macros' feedback. */
+  function showFeedback(region, sentence, scores) {
+    region.textContent = "";
+    region.appendChild(el("p", {}, [el("strong", { text: "Feedback." }), " " + sentence]));
+    if (scores) region.appendChild(el("p", { "class": "serve-score" }, [el("small", { text: "SERVE: " + scores })]));
+  }
+
+  /** A message in the feedback region instead (e.g. the first view's "one moment"). */
+  function showStatus(region, text) {
+    region.textContent = "";
+    if (text) region.appendChild(el("p", { text: text }));
+  }
+
+  /** What the other person says and the question the choices answer (focusable, so focus can
+   *  move to it after a choice): the macros' beat. */
+  function prompt(beat, askId) {
+    return el("div", { "class": "serve-prompt", tabindex: "-1" }, [
+      el("p", { "class": "serve-speaker", text: beat.speaker }),
+      el("p", { "class": "serve-line", text: beat.text }),
+      el("p", { "class": "serve-ask", id: askId }, [el("strong", { text: "What do you do?" })])
+    ]);
+  }
+
+  /** The beat's choices as buttons, a group named by the question; a click calls
+   *  onChoose(index, button). */
+  function choiceButtons(beat, askId, onChoose) {
+    var group = el("div", { "class": "serve-choices", role: "group", "aria-labelledby": askId });
+    beat.choices.forEach(function (choice, index) {
+      var button = el("button", { type: "button", "class": "serve-choice", text: choice.text });
+      button.addEventListener("click", function () { onChoose(index, button); });
+      group.appendChild(button);
+    });
+    return group;
   }
 
   /** The SERVE profile as horizontal bars from -2 to +2 (each label above its bar, so the chart
@@ -227,16 +292,49 @@
     return chart;
   }
 
-  // The debrief's headings go one level below the page heading the role-play sits under (an h2
-  // section gives h3), so that heading levels never skip one.
-  function subheadingTag(container) {
+  /** At the end: the ending, every choice with its full feedback and scores, the expert's view,
+   *  the practice code and the profile, headings `tag`: the macros' debrief and chart. */
+  function debrief(play, tag, uid, onReplay) {
+    var scenario = play.scenario, ending = play.ending();
+    var heading = el(tag, { "class": "serve-ending", tabindex: "-1" }, [
+      "Ending: " + ending.title + " ",
+      el("span", { "class": "serve-outcome serve-outcome-" + ending.outcome, text: "(" + ending.outcome + ")" })
+    ]);
+    var path = el("ol", { "class": "serve-path" });
+    play.steps().forEach(function (step) {
+      path.appendChild(el("li", {}, [
+        el("strong", { text: step.choice.text }), el("br"), step.choice.feedback, el("br"),
+        el("small", { text: "SERVE: " + scoreText(scenario, step.choice.score) })
+      ]));
+    });
+    var replay = el("button", { type: "button", "class": "serve-replay", text: "Play again" });
+    replay.addEventListener("click", onReplay);
+    var node = el("div", { "class": "serve-debrief" }, [
+      heading,
+      el("p", { text: ending.text }),
+      el(tag, { text: "Your path" }), path,
+      el(tag, { text: "What an expert would do" }), el("p", { text: scenario.expert }),
+      el("div", { "class": "serve-evidence serve-evidence-practice", role: "note" }, [
+        el("p", {}, ["Your practice code: ", el("code", { "class": "serve-path-code", text: play.practiceCode() }),
+                     ". " + scenario.practiceNote])
+      ]),
+      el(tag, { text: "Your SERVE profile" }),
+      el("figure", { "class": "serve-profile" }, [profileChart(scenario, play.profile(), uid)]),
+      el("p", {}, [replay])
+    ]);
+    return { node: node, focus: heading };
+  }
+
+  // The title is a heading one level below the page heading the role-play sits under (an h2
+  // section gives h3), the debrief's one level below the title, so that levels never skip one.
+  function headingLevel(container) {
     var level = 2;
     var headings = document.querySelectorAll("h1, h2, h3, h4, h5, h6");
     for (var i = 0; i < headings.length; i++) {
       if (!(headings[i].compareDocumentPosition(container) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
       level = Number(headings[i].tagName.charAt(1));
     }
-    return "h" + Math.min(level + 1, 6);
+    return Math.min(level + 1, 5);
   }
 
   /** Turn one .serve-roleplay-static preview into a player; returns false if it has no data. */
@@ -253,16 +351,10 @@
     var link = container.querySelector("a.serve-play-link");
     var appUrl = link ? link.getAttribute("href") : null;
     var play = new Roleplay(scenario);
-    var subheading = subheadingTag(container);
+    var level = headingLevel(container);
     var uid = "serve-player-" + (++counter);
 
-    var title = el("p", { "class": "serve-player-title", id: uid + "-title" }, [
-      el("strong", { text: "Role-play: " + scenario.title }), " ",
-      el("em", { text: "(you are: " + scenario.role + ")" })
-    ]);
-    var setting = el("p", { "class": "serve-setting", text: scenario.setting });
-    var feedback = el("div", { "class": "serve-feedback", role: "status", "aria-live": "polite",
-                               "aria-atomic": "true" });
+    var feedback = feedbackRegion();
     var stage = el("div", { "class": "serve-stage" });
     var footer = el("p", { "class": "serve-app-link" });
     if (appUrl) {
@@ -275,80 +367,36 @@
     container.classList.add("serve-player");
     container.setAttribute("role", "region");
     container.setAttribute("aria-labelledby", uid + "-title");
-    [title, setting, feedback, stage, footer].forEach(function (node) { container.appendChild(node); });
-
-    function showFeedback(choice) {
-      feedback.textContent = "";
-      feedback.appendChild(el("p", {}, [el("strong", { text: "Feedback. " }), firstSentence(choice.feedback)]));
-      if (scenario.showScores) {
-        feedback.appendChild(el("p", { "class": "serve-score", text: "SERVE: " + scoreText(scenario, choice.score) }));
-      }
-    }
-
-    function beatView(beat) {
-      var ask = el("p", { "class": "serve-ask", id: uid + "-ask-" + play.history.length },
-                   [el("strong", { text: "What do you do?" })]);
-      var prompt = el("div", { "class": "serve-prompt", tabindex: "-1" }, [
-        el("p", { "class": "serve-speaker", text: beat.speaker }),
-        el("blockquote", {}, [el("p", { text: beat.text })]),
-        ask
-      ]);
-      var choices = el("div", { "class": "serve-choices", role: "group", "aria-labelledby": ask.id });
-      beat.choices.forEach(function (choice, index) {
-        var button = el("button", { type: "button", "class": "serve-choice", text: choice.text });
-        button.addEventListener("click", function () { choose(index); });
-        choices.appendChild(button);
-      });
-      return { nodes: [prompt, choices], focus: prompt };
-    }
-
-    function debriefView() {
-      var ending = play.ending();
-      var heading = el(subheading, { "class": "serve-ending", tabindex: "-1" }, [
-        "Ending: " + ending.title + " ",
-        el("span", { "class": "serve-outcome serve-outcome-" + ending.outcome, text: "(" + ending.outcome + ")" })
-      ]);
-      var path = el("ol", { "class": "serve-path" });
-      play.steps().forEach(function (step) {
-        path.appendChild(el("li", {}, [
-          el("strong", { text: step.choice.text }), el("br"), step.choice.feedback, el("br"),
-          el("small", { text: "SERVE: " + scoreText(scenario, step.choice.score) })
-        ]));
-      });
-      var replay = el("button", { type: "button", "class": "serve-replay", text: "Play again" });
-      replay.addEventListener("click", restart);
-      var debrief = el("div", { "class": "serve-debrief" }, [
-        heading,
-        el("p", { text: ending.text }),
-        el(subheading, { text: "Your path" }), path,
-        el(subheading, { text: "What an expert would do" }), el("p", { text: scenario.expert }),
-        el("div", { "class": "serve-evidence serve-evidence-practice", role: "note" }, [
-          el("p", {}, ["Your practice code: ", el("code", { "class": "serve-path-code", text: play.practiceCode() }),
-                       ". " + scenario.practiceNote])
-        ]),
-        el(subheading, { text: "Your SERVE profile" }),
-        el("figure", { "class": "serve-profile" }, [profileChart(scenario, play.profile(), uid)]),
-        el("p", {}, [replay])
-      ]);
-      return { nodes: [debrief], focus: heading };
-    }
+    header(scenario, "h" + level, uid + "-title").concat([feedback, stage, footer]).forEach(function (node) {
+      container.appendChild(node);
+    });
 
     function draw(moveFocus) {
-      var beat = play.beat();
-      var view = beat ? beatView(beat) : debriefView();
+      var beat = play.beat(), focus;
       stage.textContent = "";
-      view.nodes.forEach(function (node) { stage.appendChild(node); });
-      if (moveFocus) view.focus.focus();
+      if (beat) {
+        var askId = uid + "-ask-" + play.history.length;
+        focus = prompt(beat, askId);
+        stage.appendChild(focus);
+        stage.appendChild(choiceButtons(beat, askId, choose));
+      } else {
+        var end = debrief(play, "h" + (level + 1), uid, restart);
+        stage.appendChild(end.node);
+        focus = end.focus;
+      }
+      if (moveFocus) focus.focus();
     }
 
     function choose(index) {
-      showFeedback(play.choose(index));
+      var choice = play.choose(index);
+      showFeedback(feedback, firstSentence(choice.feedback),
+                   scenario.showScores ? scoreText(scenario, choice.score) : null);
       draw(true);
     }
 
     function restart() {
       play.restart();
-      feedback.textContent = "";
+      showStatus(feedback, "");
       draw(true);
     }
 
@@ -361,6 +409,11 @@
     for (var i = 0; i < previews.length; i++) mount(previews[i]);
   }
 
+  engine.view = {
+    element: el, header: header, feedbackRegion: feedbackRegion, showFeedback: showFeedback,
+    showStatus: showStatus, prompt: prompt, choiceButtons: choiceButtons, debrief: debrief,
+    profileChart: profileChart, mount: mount
+  };
   window.ServeRoleplay = engine;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

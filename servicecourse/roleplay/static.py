@@ -72,7 +72,11 @@ def scenario_json(scenario: Scenario) -> str:
     return script_json(scenario_data(scenario))
 
 
-def scenario_html(scenario: Scenario) -> str:
-    """A self-contained HTML preview of a scenario's opening, a link to play it, and its data."""
+def scenario_html(scenario: Scenario, heading_level: int = 3) -> str:
+    """A self-contained HTML preview of a scenario's opening, a link to play it, and its data.
+
+    Its header and opening are the widget's (the same macros, its title a heading at
+    ``heading_level``), so a page with no JavaScript words them as the widget does."""
     return str(macros("roleplay/macros.html.j2").preview(
-        scenario, scenario.beats[scenario.start], play_url(scenario.id), scenario_data(scenario)))
+        scenario, scenario.beats[scenario.start], play_url(scenario.id), scenario_data(scenario),
+        heading_level))

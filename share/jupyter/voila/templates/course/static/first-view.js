@@ -1,19 +1,18 @@
 /* The role-play app's first view (see servicecourse/roleplay/first_view.py).
 
-   Voila shows a page's widgets only once its JupyterLab front end has loaded. This script draws
-   the role-play the page asked for at once, from the data in the page: the picker and the
-   opening with its choices. When the live widgets arrive (hidden behind the first view until
-   then) it hands over: the role-play picked and the choice clicked meanwhile are replayed on the
-   live widgets, then the first view goes and keyboard focus moves to the live controls. */
+   Voila shows a page's widgets only once its JupyterLab front end has loaded. This script shows
+   the role-play the page asked for at once, from the data in the page: the picker, and the
+   opening with its choices drawn by the course's one view of a role-play in a page
+   (roleplay-player.js, window.ServeRoleplay.view: worded and built as the live widget). This
+   file keeps only what is the first view's own: the picker and the hand-over. When the live
+   widgets arrive (hidden behind the first view until then) it hands over: the role-play picked
+   and the choice clicked meanwhile are replayed on the live widgets, then the first view goes
+   and keyboard focus moves to the live controls. */
 (function () {
   "use strict";
 
-  function element(tag, attributes, children) {
-    const node = document.createElement(tag);
-    Object.entries(attributes).forEach(([name, value]) => node.setAttribute(name, value));
-    [].concat(children === undefined ? [] : children).forEach((child) => node.append(child));
-    return node;
-  }
+  const view = window.ServeRoleplay.view;
+  const element = (tag, attributes, children) => view.element(tag, attributes, [].concat(children === undefined ? [] : children));
 
   function showPageNow() {
     // Voila keeps its spinner up until its front end has loaded; the first view needs neither.
@@ -38,24 +37,20 @@
       draw();
     });
     const stage = element("div", { class: "course-first-roleplay" });
+    const feedback = view.feedbackRegion();
     holder.append(element("div", { class: "course-first-picker" },
       [element("label", { for: picker.id }, "Role-play"), picker]), stage);
 
     function draw() {
+      // The live app's title is an h2 under its h1, its feedback above the beat: so here.
       const scenario = data.scenarios[state.scenario];
-      const choices = scenario.choices.map((text, index) => {
-        const button = element("button", { type: "button", class: "course-first-choice" }, text);
-        button.addEventListener("click", () => choose(index, button));
-        return button;
-      });
-      stage.replaceChildren(
-        element("h2", {}, scenario.title),
-        element("p", {}, [element("em", {}, `You are: ${scenario.role}.`), ` ${scenario.setting}`]),
-        element("div", { class: "course-first-speaker" }, scenario.speaker),
-        element("p", {}, scenario.text),
-        element("p", {}, element("strong", {}, "What do you do?")),
-        element("div", { class: "course-first-choices" }, choices),
-        element("p", { class: "course-first-status", role: "status" }));
+      const opening = { speaker: scenario.speaker, text: scenario.text,
+                        choices: scenario.choices.map((text) => ({ text: text })) };
+      const choices = view.choiceButtons(opening, "course-first-ask", choose);
+      choices.querySelectorAll("button").forEach((button) => button.classList.add("course-first-choice"));
+      view.showStatus(feedback, "");
+      stage.replaceChildren(...view.header(scenario, "h2", "course-first-title"), feedback,
+                            view.prompt(opening, "course-first-ask"), choices);
     }
 
     function choose(index, button) {
@@ -65,10 +60,9 @@
       button.setAttribute("aria-pressed", "true");
       stage.querySelectorAll(".course-first-choice").forEach((b) => b.setAttribute("aria-disabled", "true"));
       picker.disabled = true;
-      const status = stage.querySelector(".course-first-status");
-      status.textContent = "One moment: your choice is on its way.";
+      view.showStatus(feedback, "One moment: your choice is on its way.");
       setTimeout(() => {
-        if (holder.isConnected) status.textContent = "Still connecting to the course server. If nothing happens, reload the page.";
+        if (holder.isConnected) view.showStatus(feedback, "Still connecting to the course server. If nothing happens, reload the page.");
       }, 20000);
     }
 

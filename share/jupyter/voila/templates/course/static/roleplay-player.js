@@ -1,0 +1,1 @@
+../../../../../../book/_player/roleplay-player.js
