@@ -2,7 +2,9 @@
 
 The browser player (book/_player/roleplay-player.js) re-implements the engine in JavaScript, so
 the first tests run its engine in Node on the Python engine's vectors (every path of every
-scenario) and demand identical results. The browser tests then play the built site in Chromium.
+scenario) and demand identical results: paths, scores, endings, codes. Its view is the course's
+one view of a role-play in a page; a browser test checks that it shows every part as the widget
+does. The other browser tests then play the built site in Chromium.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from servicecourse.cohort import evidence
 from servicecourse.course import REPO
 from servicecourse.roleplay.engine import Roleplay, first_sentence
 from servicecourse.roleplay.scenario import load_all, load_by_id
-from servicecourse.roleplay.serve_model import DIMENSIONS, LABELS
+from servicecourse.roleplay.serve_model import DIMENSIONS
 from servicecourse.roleplay.static import scenario_data, scenario_html, scenario_json
 from servicecourse.roleplay.vectors import all_vectors, path_to
+from servicecourse.widget import RoleplayWidget, profile_text
 from servicecourse.widget import score_text as _score_text
 
 from conftest import PageWatch, toc_files
@@ -71,12 +74,6 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
-def _profile_text(profile: dict[str, float]) -> str:
-    """The chart's text alternative, worded as widget.py words the Voila chart's alt text."""
-    return "SERVE profile, mean score per choice: " + ", ".join(
-        f"{LABELS[d]} {value:+.1f}" for d, value in profile.items())
-
-
 @pytest.fixture(scope="module")
 def node_results(tmp_path_factory):
     """What the Python engine computes (vectors) and what the JS engine computes on the same paths."""
@@ -112,16 +109,22 @@ def test_the_js_engine_matches_the_python_engine_on_every_path(node_results):
         played = js["scenarios"][sid]
         assert len(played) == len(cases), sid
         for expected, got in zip(cases, played):
-            play = Roleplay(scenarios[sid])
-            texts = [_score_text(play.choose(i).score) for i in expected["choices"]]
             for key in ("choices", "beats", "ending", "outcome", "score", "letters", "practice_code",
                         "short_feedback"):
                 assert got[key] == expected[key], (sid, expected["choices"], key)
             # Same floats, bit for bit: both divide the same integers in IEEE doubles.
             assert list(got["profile"]) == list(DIMENSIONS)
             assert all(got["profile"][d] == expected["profile"][d] for d in DIMENSIONS)
+
+
+def test_the_js_words_scores_and_the_profile_as_the_widget_does_on_every_path(node_results):
+    scenarios, vectors, _, js = node_results
+    for sid, cases in vectors.items():
+        for expected, got in zip(cases, js["scenarios"][sid]):
+            play = Roleplay(scenarios[sid])
+            texts = [_score_text(play.choose(i).score) for i in expected["choices"]]
             assert got["score_texts"] == texts, (sid, expected["choices"])
-            assert got["profile_text"] == _profile_text(expected["profile"]), (sid, expected["choices"])
+            assert got["profile_text"] == profile_text(expected["profile"]), (sid, expected["choices"])
 
 
 def test_the_js_first_sentence_and_number_format_match_python(node_results):
@@ -161,6 +164,60 @@ def test_scenario_text_cannot_break_out_of_the_script_element():
     assert "<script>alert" not in fragment and "<button" not in fragment
     data = json.loads(_embedded(fragment))
     assert data["title"] == hostile.title and data["expert"] == hostile.expert
+
+
+# ------------------------------------------------------------------ the view in Chromium --------
+
+# The parts of a role-play as a person reads them: each part's heading level and text (spaces
+# squashed), in whichever view they are drawn.
+_PARTS = r"""root => {
+  const text = (node) => node ? node.innerText.split(/\s+/).join(" ").trim() : null;
+  const one = (selector) => text(root.querySelector(selector));
+  return {
+    title: [root.querySelector(".serve-title").tagName, one(".serve-title")],
+    role: one(".serve-role"), prompt: one(".serve-prompt"), feedback: one(".serve-feedback") || null,
+    choices: [...root.querySelectorAll("button.serve-choice")].map(text),
+    ending: one(".serve-ending"), path: one("ol.serve-path"), evidence: one(".serve-evidence"),
+    headings: [...root.querySelectorAll("h1, h2, h3, h4, h5, h6")].map((h) => [h.tagName, text(h)]),
+    chart: (root.querySelector("svg.serve-profile-chart title") || {}).textContent
+      || (root.querySelector("img.serve-profile-chart") || { getAttribute: () => null }).getAttribute("alt"),
+  };
+}"""
+
+
+def _widget_parts(page, widget: RoleplayWidget) -> dict:
+    """The widget's parts, drawn from its HTML as the browser shows them (buttons by their text)."""
+    buttons = "".join(f'<button class="serve-choice">{html.escape(b.description)}</button>'
+                      for b in widget.choice_box.children)
+    debrief = "".join(part.value for part in widget.debrief.children if hasattr(part, "value"))
+    page.set_content(f'<main><h2>Practise</h2><div class="serve-roleplay">{widget.header.value}'
+                     f'{widget.feedback.value}{widget.prompt.value}{buttons}{debrief}</div></main>')
+    return page.locator(".serve-roleplay").evaluate(_PARTS)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_page_s_player_shows_every_part_as_the_widget_does(chromium):
+    """Header, beat, choices, feedback (with scores at once), ending, path, code, headings and the
+    chart's text read the same in the book's player and in the widget, at every step of a play."""
+    scenario = dataclasses.replace(load_by_id("serve-call-centre"), show_scores=True)
+    widget = RoleplayWidget(scenario)
+    page, drawn = chromium.new_page(), chromium.new_page()
+    watch = PageWatch(page)
+    page.set_content(f'<!DOCTYPE html><html lang="en"><body><main><h2>Practise</h2>{scenario_html(scenario)}'
+                     f"</main><script>{PLAYER.read_text(encoding='utf-8')}</script></body></html>")
+    player = page.locator(".serve-player")
+    for index in [*path_to(scenario, "poor"), None]:
+        shown = player.evaluate(_PARTS)
+        assert shown == _widget_parts(drawn, widget), widget.play.history
+        if index is None:
+            break
+        player.locator("button.serve-choice").nth(index).click()
+        widget.choice_box.children[index].click()
+    assert widget.play.finished and shown["ending"] and "SERVE:" in shown["path"]
+    assert watch.errors == []
+    page.close()
+    drawn.close()
 
 
 # ------------------------------------------------------------------ the built site in Chromium ---
@@ -242,7 +299,7 @@ def test_a_learner_plays_a_roleplay_with_the_keyboard_alone(site_url, chromium, 
     assert _squash(scenario.expert) in _squash(player.inner_text())
     chart = player.locator("svg.serve-profile-chart")
     assert chart.get_attribute("role") == "img"
-    assert chart.locator("title").text_content() == _profile_text(play.profile)
+    assert chart.locator("title").text_content() == profile_text(play.profile)
     assert chart.locator("rect.serve-bar").count() == sum(1 for v in play.profile.values() if v)
     assert "roleplay.ipynb?scenario=serve-call-centre" in player.locator("a.serve-play-link").get_attribute("href")
     page.screenshot(path=str(tmp_path / "debrief.png"), full_page=True)
