@@ -206,12 +206,9 @@ for name, (port, preheat, user, cohorts) in VOILA.items():
         "url": f"http://127.0.0.1:{port}",
         # a folder holding this one app only (a link to apps/<name>.ipynb): the service
         # serves nothing else, so its access scope is the app's
-        "command": voila_command(port, preheat=preheat, apps=DEPLOY / "apps" / name) + [
-            f"--Voila.base_url=/services/{name}/",
-            "--Voila.port_retries=0",  # another port would not be the one the proxy routes to
-            "--Voila.identity_provider_class=hub_voila_auth.HubIdentityProvider",
-            "--Voila.authorizer_class=hub_voila_auth.HubAuthorizer",
-        ],
+        # the course server's settings behind the hub's login: deploy/voila_config.py
+        "command": voila_command(port, preheat=preheat, apps=DEPLOY / "apps" / name,
+                                 config=DEPLOY / "voila_config.py", base_url=f"/services/{name}/"),
         "cwd": str(REPO),
         "environment": {"PATH": PATH, "COURSE_COHORTS": str(cohorts),
                         "PYTHONPATH": os.pathsep.join(p for p in (str(DEPLOY), env("PYTHONPATH")) if p)},

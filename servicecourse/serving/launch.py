@@ -19,10 +19,13 @@ import time
 from pathlib import Path
 
 from servicecourse.course import COHORTS, EXERCISES, REPO
+from servicecourse.serving.voila_server import CONFIG as VOILA_CONFIG
+from servicecourse.serving.voila_server import settings as voila_settings
 
 WORKSPACE = REPO / "workspace"  # the learner's own copies of the exercises: ignored by git
 LEARNER_CONFIG = REPO / "deploy" / "learner"  # a learner's JupyterLab, here and on the hub
-KERNEL_GONE_AFTER = 60  # seconds a Voila kernel with no page connected is kept
+# seconds a Voila kernel with no page connected is kept (the server's config file says)
+KERNEL_GONE_AFTER = voila_settings().MappingKernelManager.cull_idle_timeout
 
 
 def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
@@ -36,37 +39,25 @@ def prepare_workspace(workspace: Path = WORKSPACE) -> list[Path]:
     return copied
 
 
-def voila_command(port: int, preheat: int = 4, apps: Path = REPO / "apps",
-                  kernel_cap: int | None = None) -> list[str]:
-    """The Voila server of the apps in ``apps``, as `course serve`, the tests and the hub start it.
+def voila_command(port: int, preheat: int | None = None, apps: Path = REPO / "apps",
+                  kernel_cap: int | None = None, config: Path = VOILA_CONFIG,
+                  base_url: str | None = None) -> list[str]:
+    """The Voila server of the apps in ``apps``, as `course serve`, the tests, the benchmarks and
+    the hub start it: its settings are the traitlets config file ``config``
+    (``servicecourse/serving/voila_config.py``: the course template, the widgets' front end
+    only, the kernels kept ready, the cull of kernels whose page is gone), and the command line
+    gives only what differs between servers.
 
-    ``preheat`` kernels wait with the role-play app already drawn (0: none), so a visitor's page
-    renders without starting a kernel; the HR dashboard and the trainer debrief, opened by a few
-    people, keep one each. Only the widget manager's front-end extensions are loaded, and the
-    course template fetches nothing from another host. At most ``kernel_cap`` visitors' kernels
-    run at once (None: ``COURSE_KERNEL_CAP``, else sized from memory; `servicecourse.serving.kernel_cap`).
-    A kernel whose page is gone (no connection) is shut down after a minute without activity;
-    one with its page open never is.
+    ``preheat`` kernels wait with the role-play app already drawn (0: none; None: the file's
+    4), the other apps keep one each. At most ``kernel_cap`` visitors' kernels run at once
+    (None: ``COURSE_KERNEL_CAP``, else sized from memory; `servicecourse.serving.kernel_cap`).
+    ``base_url`` is where the server's pages are (the hub's ``/services/NAME/``; None: ``/``).
     """
-    pools = {"roleplay.ipynb": {"pool_size": preheat},
-             "default": {"pool_size": min(preheat, 1)}}
-    return [sys.executable, "-m", "servicecourse.serving.voila_server", str(apps),
-            f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-            "--template=course",
-            "--VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
-            "--VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
-            *(["--VoilaConfiguration.preheat_kernel=True",
-               f"--VoilaKernelManager.kernel_pools_config={pools!r}"] if preheat else []),
-            # Pool kernels run the notebook all at once at start; on a busy machine their output
-            # can come more than nbclient's default 4 s after the cell's reply, and Voila would
-            # then serve a page with the cell empty (seen with a pool of 20 on 2 cores).
-            "--VoilaExecutor.iopub_timeout=60",
+    return [sys.executable, "-m", "servicecourse.serving.voila_server", f"--config={config}",
+            str(apps), f"--port={port}",
+            *([f"--roleplay-pool={preheat}"] if preheat is not None else []),
             *([f"--kernel-cap={kernel_cap}"] if kernel_cap else []),
-            # A tab closed without a word (a crash, a lost network, a client that never sends
-            # Voila's shutdown) leaves no connection: its kernel goes after KERNEL_GONE_AFTER s.
-            f"--MappingKernelManager.cull_idle_timeout={KERNEL_GONE_AFTER}",
-            "--MappingKernelManager.cull_interval=10",
-            "--MappingKernelManager.cull_connected=False"]
+            *([f"--Voila.base_url={base_url}"] if base_url else [])]
 
 
 def learner_lab_env(cohort_folder: Path = COHORTS / "demo") -> dict[str, str]:

@@ -1,6 +1,11 @@
-"""The Voila server of the course apps, run as ``python -m servicecourse.serving.voila_server [options]``.
+"""The Voila server of the course apps, run as ``python -m servicecourse.serving.voila_server [options] APPS``.
 
-It is Voila itself, with five changes made before it starts:
+Its settings are a traitlets config file, ``servicecourse/serving/voila_config.py`` unless
+``--config=FILE`` names another (the hub's, ``deploy/voila_config.py``, loads it and adds the
+hub's login); the command line gives what differs between servers (``--port``,
+``--Voila.base_url``, ``--roleplay-pool``, ``--kernel-cap``) and wins over the file
+(`servicecourse.serving.voila_app.CourseVoila`). It is Voila itself, with five changes made
+before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
   ``--template=course`` is found: Voila's lab template without the style sheets it would fetch
@@ -28,7 +33,7 @@ It is Voila itself, with five changes made before it starts:
   app played in the page, for practice, and saying so; any other app, a page saying the server is
   full (503).
 
-`servicecourse.serving.launch.voila_command` gives the full command line.
+`servicecourse.serving.launch.voila_command` gives the command line.
 """
 
 from __future__ import annotations
@@ -37,16 +42,23 @@ import getpass
 import inspect
 import os
 import sys
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import jinja2
+from traitlets.config import Config, PyFileConfigLoader
 
 from servicecourse.apps.page_request import VISITOR_ENV, VISITOR_HEADER
 from servicecourse.course import REPO
 from servicecourse.serving import page_engine
-from servicecourse.serving.kernel_cap import capped, kernel_cap
+from servicecourse.serving.kernel_cap import capped
 
 JUPYTER_DATA = REPO / "share" / "jupyter"  # holds voila/templates/course
+CONFIG = Path(__file__).with_name("voila_config.py")  # the course server's settings
+
+
+def settings(config_file: Path = CONFIG) -> Config:
+    """The settings a config file of the server gives (what its command line does not)."""
+    return PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config()
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -156,38 +168,15 @@ def cap_kernels(cap: int) -> None:
     VoilaHandler.get_generator = get_generator  # the patch
 
 
-def _kernel_cap_option(argv: list[str]) -> tuple[int, list[str]]:
-    """The cap (``--kernel-cap=N`` in ``argv``, else `kernel_cap`) and the rest of ``argv``."""
-    given = [a for a in argv if a.startswith("--kernel-cap=")]
-    rest = [a for a in argv if not a.startswith("--kernel-cap=")]
-    if not given:
-        return kernel_cap(), rest
-    value = given[-1].split("=", 1)[1]
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"--kernel-cap={value}: the kernel cap must be a whole number of at least 1")
-    return int(value), rest
-
-
 def main(argv: list[str]) -> None:
-    """Start Voila with ``argv``, the course's templates, the shared template cache, the cookie
-    that lets a closed page shut its kernel down, the visitor's name for the kernel and the cap
-    on visitors' kernels."""
-    try:
-        cap, argv = _kernel_cap_option(argv)
-    except ValueError as error:
-        raise SystemExit(str(error)) from None
+    """Start the course's Voila (`servicecourse.serving.voila_app.CourseVoila`) with ``argv``,
+    the course's templates on the data path and no visitor's name in the kernels' environment."""
     paths = [str(JUPYTER_DATA), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     os.environ.pop(VISITOR_ENV, None)  # kernels inherit this environment: only a request says who
-    share_compiled_templates()
-    prepare_pages()
-    cap_kernels(cap)
-    print(f"[course] at most {cap} visitors' kernels at once; beyond, pages with no kernel",
-          file=sys.stderr, flush=True)
-    from voila.app import main as voila_main  # after JUPYTER_PATH: Voila reads it on import
+    from servicecourse.serving.voila_app import CourseVoila  # after JUPYTER_PATH: Voila reads it on import
 
-    sys.argv = ["voila", *argv, f"--VoilaConfiguration.http_header_envs={VISITOR_HEADER}"]
-    voila_main()
+    CourseVoila.launch_instance(argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Does the apps' Voila server compile its page templates once, and find the course template?"""
+"""Does the apps' Voila server take its settings from its config file, compile its page templates
+once, find the course template, know the visitor and cap visitors' kernels?"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
+from servicecourse.course import REPO
 from servicecourse.serving.voila_server import JUPYTER_DATA, MemoryBytecodeCache, share_compiled_templates
 
 
@@ -109,14 +111,73 @@ def test_the_available_memory_is_read_from_meminfo(tmp_path):
     assert available_mb(tmp_path / "none") is None
 
 
-def test_the_server_s_option_gives_the_cap_and_the_rest_goes_to_voila():
+def test_the_kernel_cap_is_an_option_of_the_server_and_nonsense_is_refused():
     import pytest
 
-    from servicecourse.serving.voila_server import _kernel_cap_option
+    from servicecourse.serving.voila_app import CourseVoila
 
-    assert _kernel_cap_option(["apps", "--kernel-cap=5", "--port=1"]) == (5, ["apps", "--port=1"])
-    with pytest.raises(SystemExit, match="--kernel-cap=0"):
-        _kernel_cap_option(["--kernel-cap=0"])
+    app = CourseVoila()
+    app.parse_command_line(["apps", "--kernel-cap=5", "--port=1"])
+    assert (app.kernel_cap, app.port, app.extra_args) == (5, 1, ["apps"])
+    with pytest.raises(SystemExit):
+        CourseVoila().parse_command_line(["--kernel-cap=0"])
+
+
+# --- the server's settings: one config file (servicecourse/serving/voila_config.py) ------------
+
+def _configured(*argv: str):
+    """A course Voila app with ``argv`` and its config file read, as at start (no server)."""
+    from servicecourse.serving.voila_app import CourseVoila
+
+    app = CourseVoila()
+    app.parse_command_line(list(argv))
+    app.load_config_file("voila", path=app.config_file_paths)
+    return app
+
+
+def test_the_server_s_settings_come_from_its_config_file_not_the_machine_s(tmp_path, monkeypatch):
+    """Does the server read the course's config file, and no voila.json of this machine?"""
+    (tmp_path / "voila.json").write_text('{"VoilaConfiguration": {"template": "classic"}}')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    app = _configured(str(tmp_path))
+    assert app.config.VoilaConfiguration.template == "course"
+    assert app.config.MappingKernelManager.cull_idle_timeout == 60
+    assert app.ip == "127.0.0.1" and app.roleplay_pool == 4 and app.kernel_cap is None
+
+
+def test_the_command_line_gives_what_differs_between_servers_and_wins_over_the_file():
+    app = _configured("--roleplay-pool=1", "--port=4321", "--Voila.base_url=/services/roleplay/")
+    assert (app.roleplay_pool, app.port, app.base_url) == (1, 4321, "/services/roleplay/")
+    assert app.config.VoilaConfiguration.template == "course"  # the rest is the file's
+
+
+def test_the_launcher_s_command_names_the_config_file_and_only_per_server_values():
+    from servicecourse.serving.launch import KERNEL_GONE_AFTER, voila_command
+    from servicecourse.serving.voila_server import CONFIG, settings
+
+    command = voila_command(8866, base_url="/x/")
+    assert command[3:] == [f"--config={CONFIG}", str(REPO / "apps"), "--port=8866", "--Voila.base_url=/x/"]
+    assert "--roleplay-pool=2" in voila_command(8866, preheat=2)
+    assert KERNEL_GONE_AFTER == settings().MappingKernelManager.cull_idle_timeout == 60
+
+
+def test_the_hub_s_config_file_is_the_course_s_behind_the_hub_s_login(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "deploy"))  # as the hub's services run (PYTHONPATH)
+    import hub_voila_auth
+
+    app = _configured(f"--config={REPO / 'deploy' / 'voila_config.py'}", "--port=10101")
+    assert app.config.VoilaConfiguration.template == "course" and app.roleplay_pool == 4
+    assert app.identity_provider_class is hub_voila_auth.HubIdentityProvider
+    assert app.authorizer_class is hub_voila_auth.HubAuthorizer
+    assert app.port_retries == 0 and app.port == 10101
+
+
+def test_a_missing_config_file_stops_the_server(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="no such config file"):
+        _configured(f"--config={tmp_path / 'none.py'}")
 
 
 def test_the_page_with_no_kernel_opens_on_the_role_play_asked_for_and_says_it_is_practice():
