@@ -163,6 +163,24 @@ def test_pages_without_a_kernel_get_an_html_fallback_with_a_play_link():
     assert "<button" not in bundle["text/html"]
 
 
+def test_the_page_with_no_kernel_words_the_header_and_the_opening_as_the_widget():
+    widget = RoleplayWidget(load_by_id("serve-call-centre"), heading_level=2)
+    fallback = widget._repr_mimebundle_()["text/html"]
+    header = widget.header.value.split("</style>", 1)[1].strip()  # the widget's copy has its style
+    assert header.startswith("<h2") and header in fallback
+    assert widget.prompt.value in fallback and "<style" not in fallback
+
+
+def test_the_debrief_s_headings_are_one_level_below_the_title_and_name_the_chart():
+    widget = RoleplayWidget(load_by_id("serve-call-centre"), heading_level=2)
+    _play(widget, path_to(widget.play.scenario, "good"))
+    summary, chart, _ = widget.debrief.children
+    headings = re.findall(r"<h(\d)[^>]*>(.*?)</h\1>", summary.value + chart.value, re.S)
+    assert {level for level, _ in headings} == {"3"}
+    assert [_text(text).split(":")[0] for _, text in headings] == [
+        "Ending", "Your path", "What an expert would do", "Your SERVE profile"]
+
+
 def test_a_late_click_on_a_previous_beats_button_is_ignored():
     widget = roleplay("serve-call-centre")
     old_buttons = widget.choice_box.children
