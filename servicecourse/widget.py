@@ -8,7 +8,10 @@ says what the play counts for: ``on_finish`` (the course app's record,
 `servicecourse.cohort.evidence.record_play`) or, by default, a practice code.
 
 The same widget runs in JupyterLab, in Voila and in a book chapter; on the static site (no
-kernel) the chapter shows the HTML preview from `servicecourse.roleplay.static` instead. Widgets the view
+kernel) the chapter shows the HTML preview from `servicecourse.roleplay.static` instead. Its parts
+(header, beat, feedback, debrief, chart) are the macros of ``templates/roleplay/macros.html.j2``,
+which that preview uses too, and which the browser's view (``book/_player/roleplay-player.js``)
+words and builds alike (tests/roleplay/test_static_player.py compares them). Widgets the view
 no longer shows are closed, so a kernel that plays for hours does not pile them up.
 """
 

@@ -3,8 +3,9 @@
 A Voila page shows its widgets only once the browser has run Voila's JupyterLab front end
 (about 1.5 s here, whatever the app). The role-play app therefore also gives, as the text/html
 of its output, the opening of every role-play as data. The course template
-(``share/jupyter/voila/templates/course``) draws it at once with a small script: the picker and
-the opening of the role-play the page asked for, with its choices. When the live widgets arrive
+(``share/jupyter/voila/templates/course``) draws it at once: the picker and the opening of the
+role-play the page asked for, with its choices, drawn by the static site's player's view
+(``book/_player/roleplay-player.js``, worded as the widget). When the live widgets arrive
 the script hands over: a role-play picked or a choice clicked in the meantime is replayed on the
 live widgets (whose kernel runs the reference engine from there on), then the first view goes.
 """
