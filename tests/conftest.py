@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -186,9 +187,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def voila_server(config_dir: Path, preheat: int = 4, **env: str):
-    """A real Voila server on localhost serving apps/ exactly as `course serve` starts it
-    (``preheat`` kernels ready), with no Jupyter config from this machine; yields its base URL."""
+def voila_server(config_dir: Path, preheat: int | None = None, **env: str):
+    """A real Voila server on localhost serving apps/ exactly as `course serve` starts it (its
+    config file, servicecourse/serving/voila_config.py; ``preheat`` kernels ready, None: the
+    file's 4), with no Jupyter config from this machine; yields its base URL."""
     import time
     import urllib.request
 
@@ -216,6 +218,46 @@ def voila_server(config_dir: Path, preheat: int = 4, **env: str):
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+@dataclass
+class ServedApps:
+    """The session's Voila server (``url``) and the folder of cohorts its apps read (``cohorts``,
+    its ``COURSE_COHORTS``)."""
+
+    url: str
+    cohorts: Path
+
+    @contextlib.contextmanager
+    def only_these_cohorts(self):
+        """The with block's cohorts alone: the folder is empty when it starts (the block makes
+        its cohorts there) and emptied when it ends."""
+        assert not any(self.cohorts.iterdir()), f"cohorts left in {self.cohorts}"
+        try:
+            yield self.cohorts
+        finally:
+            for folder in self.cohorts.iterdir():
+                shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="session")
+def voila_apps(tmp_path_factory):
+    """One real Voila server of apps/ for the whole session, as `course serve` starts it, over a
+    folder of cohorts that starts empty. The apps read the cohorts whenever a page is viewed (a
+    kernel kept ready included), so each test module puts the cohorts it needs there for its
+    tests (`ServedApps.only_these_cohorts`) instead of starting a server of its own."""
+    cohorts = tmp_path_factory.mktemp("served-cohorts")
+    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(cohorts)) as url:
+        yield ServedApps(url, cohorts)
+
+
+def copy_demo(demo_cohort: Path, folder: Path) -> Path:
+    """A copy of the demo cohort in ``folder``, its nbgrader config pointing at the copy (the
+    session's demo cohort stays as built: plays and new cohorts go to the copy)."""
+    shutil.copytree(demo_cohort, folder, symlinks=True)
+    config = folder / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(str(demo_cohort), str(folder)))
+    return folder
 
 
 def hold_voila_front_end(page):

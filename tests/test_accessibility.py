@@ -21,7 +21,7 @@ from servicecourse.course import REPO
 from servicecourse.roleplay.scenario import load_by_id
 from servicecourse.roleplay.vectors import all_vectors
 
-from conftest import hold_voila_front_end, toc_files, voila_server
+from conftest import copy_demo, hold_voila_front_end, toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -180,11 +180,11 @@ def test_role_plays_played_to_each_kind_of_ending_have_no_serious_violation(
 
 
 @pytest.fixture(scope="module")
-def voila(tmp_path_factory, demo_cohort):
-    """One real Voila server on localhost for the three apps, reading the demo cohort."""
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"),
-                      COURSE_COHORTS=str(demo_cohort.parent)) as url:
-        yield url
+def voila(voila_apps, demo_cohort):
+    """The session's Voila server of the three apps, reading a copy of the demo cohort alone."""
+    with voila_apps.only_these_cohorts() as root:
+        copy_demo(demo_cohort, root / "demo")
+        yield voila_apps.url
 
 
 def _open_app(chromium, axe_path, url: str, ready: str, label: str):

@@ -8,7 +8,6 @@ import base64
 import csv
 import io
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from servicecourse.policy import Policy
 from servicecourse.reporting import report
 from servicecourse.reporting.report import CohortReport, Row
 
-from conftest import voila_server
+from conftest import copy_demo
 from small_cohort import copy_cohort, shared_template
 
 POLICY = Policy(0.7, {"culture": 7, "serve": 10}, 5)
@@ -291,15 +290,12 @@ def test_the_demo_cohort_dashboard_shows_teams_learners_and_overdue(demo_cohort)
 # --- in a real browser --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def voila(tmp_path_factory, demo_cohort, template):
-    """Voila as `course serve` runs it (a preheated dashboard kernel) over a cohorts folder
-    holding a copy of the demo cohort; yields (url, cohorts folder)."""
-    root = tmp_path_factory.mktemp("voila-cohorts")
-    shutil.copytree(demo_cohort, root / "demo", symlinks=True)
-    config = root / "demo" / "nbgrader_config.py"
-    config.write_text(config.read_text().replace(str(demo_cohort), str(root / "demo")))
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(root)) as url:
-        yield url, root
+def voila(voila_apps, demo_cohort):
+    """The session's Voila server, as `course serve` runs it (a preheated dashboard kernel),
+    over a cohorts folder holding a copy of the demo cohort alone; yields (url, cohorts folder)."""
+    with voila_apps.only_these_cohorts() as root:
+        copy_demo(demo_cohort, root / "demo")
+        yield voila_apps.url, root
 
 
 @pytest.mark.slow

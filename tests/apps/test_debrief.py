@@ -36,7 +36,7 @@ from servicecourse.roleplay.pathcodes import LETTERS, practice, sign
 from servicecourse.roleplay.scenario import load_by_id
 from servicecourse.roleplay.vectors import path_to
 
-from conftest import in_a_thread_of_its_own, voila_server
+from conftest import in_a_thread_of_its_own
 
 SCENARIO = load_by_id("serve-call-centre")
 
@@ -305,12 +305,12 @@ def test_the_demo_cohort_debrief_lists_its_modules_role_plays(demo_cohort):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_debrief_app_shows_first_plays_in_voila(tmp_path_factory, chromium):
-    root = tmp_path_factory.mktemp("cohorts")
-    folder = make_cohort(root, "workshop")
-    for learner in FIRST_POOR:
-        evidence.record(folder, learner, SCENARIO.id, POOR)
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(root)) as url:
+def test_the_debrief_app_shows_first_plays_in_voila(voila_apps, chromium):
+    with voila_apps.only_these_cohorts() as root:
+        folder = make_cohort(root, "workshop")
+        for learner in FIRST_POOR:
+            evidence.record(folder, learner, SCENARIO.id, POOR)
+        url = voila_apps.url
         page = chromium.new_page()
         page.goto(f"{url}/voila/render/debrief.ipynb", timeout=60_000)
         chart = page.locator("img.debrief-choices-chart")

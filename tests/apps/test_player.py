@@ -20,7 +20,7 @@ from servicecourse.roleplay.pathcodes import parse, signature_ok
 from servicecourse.roleplay.scenario import load_all, load_by_id
 from servicecourse.roleplay.vectors import path_to
 
-from conftest import PageWatch, hold_voila_front_end, in_a_thread_of_its_own, voila_server
+from conftest import PageWatch, hold_voila_front_end, in_a_thread_of_its_own
 
 APP = "/voila/render/roleplay.ipynb"
 
@@ -213,16 +213,18 @@ ME = getpass.getuser()  # with no hub, the visitor is the OS account running the
 
 
 @pytest.fixture(scope="module")
-def cohorts(tmp_path_factory):
-    """A cohort listing the OS user and 'mallory', who would like to be graded as someone else."""
-    return _cohort(tmp_path_factory.mktemp("cohorts"), [ME, "mallory"])
+def cohorts(voila_apps):
+    """The only cohort the session's Voila server serves while this module runs: it lists the
+    OS user and 'mallory', who would like to be graded as someone else. (The demo cohort lists
+    the OS user too, so with it there the visitor would be in two cohorts.)"""
+    with voila_apps.only_these_cohorts() as root:
+        yield _cohort(root, [ME, "mallory"])
 
 
 @pytest.fixture(scope="module")
-def voila(tmp_path_factory, cohorts):
+def voila(voila_apps, cohorts):
     """The apps served by a real Voila, as `course serve` starts them (preheated kernels)."""
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(cohorts.parent)) as url:
-        yield url
+    return voila_apps.url
 
 
 def _live(page):

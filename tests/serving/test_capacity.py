@@ -43,16 +43,19 @@ def kernel_alive(base: str, kernel_id: str) -> bool:
         raise
 
 
+# Two servers of their own, not the session's (`voila_apps`): each needs another configuration.
 @pytest.fixture(scope="module")
 def small_pool(tmp_path_factory):
-    """The apps served with a pool of one kernel, as a crowd soon finds it: empty."""
+    """The apps served with a pool of one kernel, as a crowd soon finds it: empty. (The
+    session's server keeps four ready: a crowd would need to be larger, and slower, to empty it.)"""
     with voila_server(tmp_path_factory.mktemp("jupyter-config"), preheat=1) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory):
-    """The apps served with room for one visitor's kernel."""
+    """The apps served with room for one visitor's kernel. (The session's server, sized from
+    memory, has room for about a hundred.)"""
     with voila_server(tmp_path_factory.mktemp("jupyter-config"), preheat=1, COURSE_KERNEL_CAP="1") as url:
         yield url
 
