@@ -149,9 +149,9 @@ class RoleplayWidget(widgets.VBox):
                                              PRACTICE_NOTE))
         # matplotlib is imported at the first debrief, not with the widget: a kernel that opens a
         # role-play (a preheated Voila kernel, a chapter) starts a second faster without it.
-        from servicecourse.charts import figure_png, serve_profile_figure
+        from servicecourse.charts import serve_profile_png
 
-        png = base64.b64encode(figure_png(serve_profile_figure(play.profile))).decode()
+        png = base64.b64encode(serve_profile_png(play.profile)).decode()
         chart = widgets.HTML(_html.chart(png, profile_text(play.profile), self.heading_level + 1))
         return [summary, chart, self.replay_button]
 

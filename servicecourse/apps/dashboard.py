@@ -27,7 +27,7 @@ from servicecourse.apps.cohort_app import (
     list_cohorts,
     style_html,
 )
-from servicecourse.charts import figure_png, status_figure
+from servicecourse.charts import status_png
 from servicecourse.cohort import CohortError
 from servicecourse.cohort.roster import header_key
 from servicecourse.policy import PolicyError
@@ -54,9 +54,9 @@ def _templates():
 
 # --- pieces of the view -------------------------------------------------------------------------
 
-def image(fig, alt: str, css_class: str) -> str:
-    """An ``<img>`` of the figure (PNG data) with its alt text."""
-    src = "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+def image(png: bytes, alt: str, css_class: str) -> str:
+    """An ``<img>`` of a PNG image with its alt text."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return _templates().image(src, alt, css_class)  # Markup: placed in the page as HTML
 
 
@@ -71,7 +71,7 @@ def alt_text(title: str, counts: Mapping[str, Counter], unit: str) -> str:
 
 def chart(counts: Mapping[str, Counter], title: str, unit: str, css_class: str) -> str:
     """A stacked status chart of ``counts`` as an ``<img>`` with alt text."""
-    return image(status_figure(counts, title, unit), alt_text(title, counts, unit), css_class)
+    return image(status_png(counts, title, unit), alt_text(title, counts, unit), css_class)
 
 
 def csv_href(rows: list[Row], columns: list[str]) -> str:
