@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -205,6 +206,48 @@ for _ in range(count):
 """
 
 
+def _at_once(count: int, work) -> None:
+    """``work(i)`` in ``count`` threads released together; re-raise what any of them raised."""
+    start, errors = threading.Barrier(count), []
+
+    def run(i):
+        try:
+            start.wait(timeout=30)
+            work(i)
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads) and not errors, errors
+
+
+def test_two_pages_recording_at_once_never_share_an_attempt_number(tmp_path):
+    """The lock of the process test below, in one process: each record opens the file and
+    locks it on its own (flock), as two kernels do, so two threads exclude each other alike."""
+    count, letters = 150, ("AAAA", "BBBB")
+    _at_once(2, lambda i: [evidence.record(tmp_path, "amara", "serve-call-centre", letters[i])
+                           for _ in range(count)])
+    recorded, unreadable = evidence.attempts(tmp_path)
+    assert unreadable == 0 and len(recorded) == 2 * count
+    assert sorted(a.attempt for a in recorded) == list(range(1, 2 * count + 1))
+    # Both really ran at the same time: their lines interleave.
+    letters_recorded = [a.letters for a in recorded]
+    assert any(x != y for x, y in zip(letters_recorded, letters_recorded[1:]))
+
+
+def test_pages_making_the_key_at_once_get_the_same_key(tmp_path):
+    """The key of the process test below, made by four threads at once in one process."""
+    keys: list[bytes] = []
+    _at_once(4, lambda i: keys.append(evidence.roleplay_key(tmp_path)))
+    assert len(keys) == 4 and len(set(keys)) == 1 and keys[0] == evidence.roleplay_key(tmp_path)
+    assert not [p for p in (tmp_path / "roleplay").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow  # two Pythons: the same logic in one process is the test above
 def test_two_processes_recording_at_once_never_share_an_attempt_number(tmp_path):
     go, count = tmp_path / "go", 150
     writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), str(go), str(count), letters])
@@ -219,6 +262,7 @@ def test_two_processes_recording_at_once_never_share_an_attempt_number(tmp_path)
     assert any(x != y for x, y in zip(letters, letters[1:]))
 
 
+@pytest.mark.slow  # four Pythons: the same logic in one process is test_pages_making_the_key_at_once...
 def test_two_processes_making_the_key_at_once_get_the_same_key(tmp_path):
     script = ("import sys; from servicecourse.cohort import evidence; "
               "print(evidence.roleplay_key(sys.argv[1]).hex())")
