@@ -1,4 +1,5 @@
-"""Shared fixtures: the repo's paths, the venv's tools on PATH, a built book, a Chromium."""
+"""Shared fixtures: the repo's paths, the venv's tools on PATH, a built book, a Chromium, the
+session's Voila server of the apps."""
 
 from __future__ import annotations
 
