@@ -12,6 +12,7 @@ the first sentence of its feedback; scores and full feedback wait for the debrie
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -302,16 +303,28 @@ def _syntax_error(error: yaml.YAMLError) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate one scenario file; raise ScenarioError listing every problem."""
+    """Read and validate one scenario file; raise ScenarioError listing every problem.
+
+    The file is read every time, but parsed only when its text is new to this process: the
+    grader's checks, the apps and the tests ask for the same role-plays hundreds of times, and
+    parsing one (with its line numbers) costs tens of milliseconds. The Scenario returned is
+    then shared: it is frozen, and nothing may change the dicts it holds."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError([f"{path}: cannot read the file ({error.strerror})"]) from None
+    return _parsed(path, text)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(path: Path, text: str) -> Scenario:
+    """The scenario ``text`` read from ``path`` holds (a ScenarioError is raised, never kept)."""
+    try:
         try:
             data = yaml.load(text, Loader=_FastLineLoader)
         except yaml.YAMLError:
             data = yaml.load(text, Loader=_LineLoader)  # the error, as the pure-Python parser words it
-    except OSError as error:
-        raise ScenarioError([f"{path}: cannot read the file ({error.strerror})"]) from None
     except yaml.YAMLError as error:
         raise ScenarioError([f"{path}:{_syntax_error(error)}"]) from None
     check = _Checker(path)

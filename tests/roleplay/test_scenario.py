@@ -1,5 +1,6 @@
 """Does loading a scenario accept the course's files and reject broken ones with precise messages?"""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,28 @@ def test_beats_choices_and_endings_know_their_lines(tmp_path):
     assert scenario.beats["one"].line == 9
     assert scenario.beats["one"].choices[0].line == 13
     assert scenario.endings["end"].line == 18
+
+
+def test_a_file_is_parsed_again_only_when_its_text_changes(tmp_path):
+    """Is a scenario read twice parsed once (the same Scenario), while a file rewritten with
+    another text of the same size and the same modification time is read anew?"""
+    path = tmp_path / "serve-call-centre.yaml"
+    original = (SCENARIOS / "serve-call-centre.yaml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    first = load_scenario(path)
+    assert load_scenario(path) is first and load_scenario(str(path)) == first
+    stamp = path.stat().st_mtime_ns
+    edited = original.replace(f"title: {first.title}", f"title: {first.title[::-1]}", 1)
+    assert edited != original and len(edited) == len(original)
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert load_scenario(path).title == first.title[::-1]
+    path.write_text(original, encoding="utf-8")
+    assert load_scenario(path) is first
+
+
+def test_a_broken_file_is_refused_every_time_it_is_read(tmp_path):
+    """Is a scenario's error raised at every reading, never kept as if it were a scenario?"""
+    path = tmp_path / "broken.yaml"
+    path.write_text((BAD / "many-problems.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert _problems(path) == _problems(path) and len(_problems(path)) > 1
