@@ -23,7 +23,9 @@ from servicecourse.cohort.collect import Collected
 from servicecourse.cohort.roster import load as load_roster
 
 ANSWER_FILES = ("explanations.yml",)  # solutions/<module>/explanations.yml: why each answer is right
-_BLOCK = re.compile(r"\n# exchange \(servicecourse\.exchange\.configure\)\n.*?# end of exchange\n", re.S)
+# the block `configure` writes; cohorts configured before the package had subpackages name the
+# module servicecourse.exchange, and their block is replaced all the same
+_BLOCK = re.compile(r"\n# exchange \(servicecourse\.(?:cohort\.)?exchange\.configure\)\n.*?# end of exchange\n", re.S)
 _BLOCK_TEXT = """
 # exchange (servicecourse.cohort.exchange.configure)
 c.Exchange.root = {root!r}

@@ -68,6 +68,19 @@ def test_configure_records_one_exchange_in_the_cohorts_nbgrader_config(tmp_path)
     assert (tmp_path / "second").stat().st_mode & 0o7777 == 0o1777
 
 
+def test_configure_replaces_the_exchange_block_of_a_cohort_made_by_an_earlier_version(tmp_path):
+    """A cohort configured when the module was ``servicecourse.exchange`` gets its block
+    replaced too, not a second ``Exchange.root`` beside it."""
+    folder = cohort.create(tmp_path / "cohort")
+    config_file = folder / "nbgrader_config.py"
+    config_file.write_text(config_file.read_text() + "\n# exchange (servicecourse.exchange.configure)\n"
+                           f"c.Exchange.root = {str(tmp_path / 'old')!r}\n"
+                           "c.Exchange.path_includes_course = True\n# end of exchange\n")
+    exchange.configure(folder, tmp_path / "new")
+    text = config_file.read_text()
+    assert text.count("c.Exchange.root") == 1 and exchange.root(folder) == tmp_path / "new"
+
+
 def test_a_cohort_without_an_exchange_is_refused_with_how_to_give_one(tmp_path):
     """Does collecting from the exchange of a cohort that has none fail with a sentence naming
     the option, not a traceback?"""
