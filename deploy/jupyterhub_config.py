@@ -194,20 +194,25 @@ else:
     if not is_member(APPS_USER, ROLEPLAY_GROUP):
         raise SystemExit(f"{APPS_USER} is not in the group {ROLEPLAY_GROUP}, so the role-play app "
                          "could not record any play: run deploy/setup-hub.sh (deploy/README.md)")
-VOILA = {  # name: (port, preheated kernels, Unix account, its folder of cohorts)
-    "roleplay": (_int("COURSE_ROLEPLAY_PORT", 10101), _int("COURSE_APPS_PREHEAT", 4), APPS_USER,
-                 shared_root(COHORTS)),
-    "dashboard": (_int("COURSE_DASHBOARD_PORT", 10102), 1, GRADER_USER, COHORTS),
-    "debrief": (_int("COURSE_DEBRIEF_PORT", 10103), 1, GRADER_USER, COHORTS),
+# The cap on each app's visitors' kernels (servicecourse/serving/kernel_cap.py). The three
+# services would each size theirs from the same free memory, beside the learners' servers: HR
+# and trainers are few, so their apps get a small fixed cap; the role-play app's is sized from
+# memory unless COURSE_ROLEPLAY_KERNEL_CAP says otherwise.
+STAFF_KERNEL_CAP = _int("COURSE_STAFF_KERNEL_CAP", 8)
+VOILA = {  # name: (port, preheated kernels, kernel cap (None: from memory), account, cohorts)
+    "roleplay": (_int("COURSE_ROLEPLAY_PORT", 10101), _int("COURSE_APPS_PREHEAT", 4),
+                 _int("COURSE_ROLEPLAY_KERNEL_CAP", 0) or None, APPS_USER, shared_root(COHORTS)),
+    "dashboard": (_int("COURSE_DASHBOARD_PORT", 10102), 1, STAFF_KERNEL_CAP, GRADER_USER, COHORTS),
+    "debrief": (_int("COURSE_DEBRIEF_PORT", 10103), 1, STAFF_KERNEL_CAP, GRADER_USER, COHORTS),
 }
-for name, (port, preheat, user, cohorts) in VOILA.items():
+for name, (port, preheat, kernel_cap, user, cohorts) in VOILA.items():
     services.append({
         "name": name,
         "url": f"http://127.0.0.1:{port}",
         # a folder holding this one app only (a link to apps/<name>.ipynb): the service
         # serves nothing else, so its access scope is the app's
         # the course server's settings behind the hub's login: deploy/voila_config.py
-        "command": voila_command(port, preheat=preheat, apps=DEPLOY / "apps" / name,
+        "command": voila_command(port, preheat=preheat, apps=DEPLOY / "apps" / name, kernel_cap=kernel_cap,
                                  config=DEPLOY / "voila_config.py", base_url=f"/services/{name}/"),
         "cwd": str(REPO),
         "environment": {"PATH": PATH, "COURSE_COHORTS": str(cohorts),

@@ -86,6 +86,19 @@ def test_each_app_has_its_own_service_serving_only_that_app(hub_config):
     assert "user" not in services["idle-culler"]  # its token stops servers: nobody else's account
 
 
+def test_the_staff_apps_have_a_small_kernel_cap_and_the_roleplay_one_is_settable(hub_config, monkeypatch):
+    """Do the dashboard and the debrief run at most a few kernels (HR and trainers are few), and
+    does the role-play app's cap follow COURSE_ROLEPLAY_KERNEL_CAP (else its memory rule)?"""
+    monkeypatch.setenv("COURSE_ROLEPLAY_KERNEL_CAP", "60")
+    services = {s["name"]: s for s in _load(DEPLOY / "jupyterhub_config.py").JupyterHub.services}
+    assert "--kernel-cap=60" in services["roleplay"]["command"]
+    for name in ("dashboard", "debrief"):
+        assert "--kernel-cap=8" in services[name]["command"]
+    monkeypatch.delenv("COURSE_ROLEPLAY_KERNEL_CAP")
+    services = {s["name"]: s for s in _load(DEPLOY / "jupyterhub_config.py").JupyterHub.services}
+    assert not any(part.startswith("--kernel-cap") for part in services["roleplay"]["command"])
+
+
 def test_a_learners_server_has_no_instructor_tools():
     """Are the formgrader and the course list off in a learner's Jupyter server, and the
     formgrader, Create Assignment and course list plugins off in their JupyterLab, by ids that
