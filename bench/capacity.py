@@ -6,7 +6,7 @@ role-play (all the role-plays in turn): the page, the kernel's websocket, the wi
 click on the first choice, its feedback. Every visitor stays until the whole crowd has played
 (so the memory measured holds them all), then leaves as a closed tab does. For the role-play app
 with pools of 4 (`course serve`'s default), 20 and 50 kernels, and for the one-button floor
-(bench/voila.py's stand-in app: what Voila itself costs, with the default pool), one server each,
+(bench/voila_browser.py's stand-in app: what Voila itself costs, with the default pool), one server each,
 in one run, with the cap on kernels `course serve` sets (sized from memory), and once more with
 the default pool and a cap of 30 visitors' kernels, to see who is beyond it. Printed per crowd:
 
@@ -27,7 +27,6 @@ at most 100 visitors, each visitor given up after 90 s; the whole run takes abou
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import statistics
@@ -41,16 +40,12 @@ import psutil
 
 BENCH = Path(__file__).parent
 sys.path.insert(0, str(BENCH))
+import voila_browser as browser_bench  # noqa: E402  (its server handling and floor app)
 import voila_load  # noqa: E402
 
 from servicecourse.course import REPO  # noqa: E402
 from servicecourse.roleplay.scenario import load_all  # noqa: E402
 from servicecourse.serving.kernel_cap import kernel_cap  # noqa: E402
-
-# bench/voila.py's server handling and floor app, loaded under another name ("voila" is Voila's).
-_spec = importlib.util.spec_from_file_location("voila_browser_bench", BENCH / "voila.py")
-browser_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(browser_bench)  # type: ignore[union-attr]
 
 APP = "/voila/render/roleplay.ipynb"
 CROWDS = (20, 50, 100)

@@ -17,7 +17,7 @@ own front end costs, whatever the app):
   tree idle and at its peak, and each session's kernel; and the CPU time the server (Voila and
   its kernels) and the browser used meanwhile.
 
-    .venv/bin/python bench/voila.py
+    .venv/bin/python bench/voila_browser.py
 
 The browser runs on the same machine as the server, so on 2 cores the figures include the
 browser's own work on the page; compare set-ups with each other and with the floor in one run.
