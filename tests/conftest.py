@@ -228,6 +228,11 @@ class ServedApps:
 
     url: str
     cohorts: Path
+    log_folder: Path  # where voila_server writes the server's log
+
+    def log_tail(self, characters: int = 4000) -> str:
+        """The end of the server's log, for a test's failure message."""
+        return "".join(log.read_text(errors="replace")[-characters:] for log in self.log_folder.glob("voila-*.log"))
 
     @contextlib.contextmanager
     def only_these_cohorts(self):
@@ -247,9 +252,9 @@ def voila_apps(tmp_path_factory):
     folder of cohorts that starts empty. The apps read the cohorts whenever a page is viewed (a
     kernel kept ready included), so each test module puts the cohorts it needs there for its
     tests (`ServedApps.only_these_cohorts`) instead of starting a server of its own."""
-    cohorts = tmp_path_factory.mktemp("served-cohorts")
-    with voila_server(tmp_path_factory.mktemp("jupyter-config"), COURSE_COHORTS=str(cohorts)) as url:
-        yield ServedApps(url, cohorts)
+    cohorts, config = tmp_path_factory.mktemp("served-cohorts"), tmp_path_factory.mktemp("jupyter-config")
+    with voila_server(config, COURSE_COHORTS=str(cohorts)) as url:
+        yield ServedApps(url, cohorts, config)
 
 
 def copy_demo(demo_cohort: Path, folder: Path) -> Path:

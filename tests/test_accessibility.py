@@ -181,18 +181,24 @@ def test_role_plays_played_to_each_kind_of_ending_have_no_serious_violation(
 
 @pytest.fixture(scope="module")
 def voila(voila_apps, demo_cohort):
-    """The session's Voila server of the three apps, reading a copy of the demo cohort alone."""
+    """The session's Voila server of the three apps (`ServedApps`), reading a copy of the demo cohort alone."""
     with voila_apps.only_these_cohorts() as root:
         copy_demo(demo_cohort, root / "demo")
-        yield voila_apps.url
+        yield voila_apps
 
 
-def _open_app(chromium, axe_path, url: str, ready: str, label: str):
+def _open_app(chromium, axe_path, voila, app: str, ready: str, label: str):
     """Open an app's page, wait for the ``ready`` selector, then check it: no serious violation
     and every control named. Returns the page and how many controls it has."""
+    from playwright.sync_api import TimeoutError as PageTimeout
+
     page = chromium.new_page()
-    page.goto(url, timeout=60_000)
-    page.locator(ready).first.wait_for(timeout=60_000)
+    page.goto(f"{voila.url}/voila/render/{app}", timeout=60_000)
+    try:
+        page.locator(ready).first.wait_for(timeout=60_000)
+    except PageTimeout:
+        pytest.fail(f"{label}: no {ready} after 60 s; the page says:\n{page.inner_text('body')[:3000]}\n"
+                    f"the server's log ends:\n{voila.log_tail()}")
     assert_no_serious_violations(page, axe_path, label)
     return page, assert_every_control_is_named(page, axe_path, "body", label)
 
@@ -201,7 +207,7 @@ def test_the_roleplay_app_first_view_opening_and_debrief_have_no_serious_violati
     opening = load_by_id("serve-call-centre").beats["opening"]
     page = chromium.new_page()
     release_front_end = hold_voila_front_end(page)
-    page.goto(f"{voila}/voila/render/roleplay.ipynb?scenario=serve-call-centre", wait_until="commit",
+    page.goto(f"{voila.url}/voila/render/roleplay.ipynb?scenario=serve-call-centre", wait_until="commit",
               timeout=60_000)
     page.locator("button.course-first-choice").first.wait_for(timeout=60_000)
     assert_no_serious_violations(page, axe_path, "the role-play app, first view")
@@ -230,7 +236,7 @@ def test_the_roleplay_app_first_view_opening_and_debrief_have_no_serious_violati
 
 
 def test_the_dashboard_app_has_no_serious_violation(voila, chromium, axe_path):
-    page, controls = _open_app(chromium, axe_path, f"{voila}/voila/render/dashboard.ipynb",
+    page, controls = _open_app(chromium, axe_path, voila, "dashboard.ipynb",
                                "table.hr-learners", "the dashboard app")
     assert controls >= 2
     assert page.get_by_label("Cohort").input_value() == "demo"
@@ -243,7 +249,7 @@ def test_the_dashboard_app_has_no_serious_violation(voila, chromium, axe_path):
 
 
 def test_the_debrief_app_has_no_serious_violation(voila, chromium, axe_path):
-    page, controls = _open_app(chromium, axe_path, f"{voila}/voila/render/debrief.ipynb",
+    page, controls = _open_app(chromium, axe_path, voila, "debrief.ipynb",
                                "img.debrief-choices-chart", "the debrief app")
     assert controls >= 2
     assert page.get_by_label("Role-play").count() == 1 and page.get_by_label("Cohort").count() == 1
