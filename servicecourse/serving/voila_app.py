@@ -18,6 +18,7 @@ from servicecourse.serving.kernel_cap import kernel_cap
 from servicecourse.serving.voila_server import (
     CONFIG,
     cap_kernels,
+    deliver_requests,
     prepare_pages,
     share_compiled_templates,
 )
@@ -73,6 +74,7 @@ class CourseVoila(Voila):
             raise SystemExit(str(error)) from None
         share_compiled_templates()
         prepare_pages()
+        deliver_requests()
         cap_kernels(cap)
         print(f"[course] at most {cap} visitors' kernels at once; beyond, pages with no kernel",
               file=sys.stderr, flush=True)

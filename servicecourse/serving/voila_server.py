@@ -4,7 +4,7 @@ Its settings are a traitlets config file, ``servicecourse/serving/voila_config.p
 ``--config=FILE`` names another (the hub's, ``deploy/voila_config.py``, loads it and adds the
 hub's login); the command line gives what differs between servers (``--port``,
 ``--Voila.base_url``, ``--roleplay-pool``, ``--kernel-cap``) and wins over the file
-(`servicecourse.serving.voila_app.CourseVoila`). It is Voila itself, with five changes made
+(`servicecourse.serving.voila_app.CourseVoila`). It is Voila itself, with six changes made
 before it starts:
 
 - the course's template folder (``share/jupyter``) is put on the Jupyter data path so that
@@ -27,6 +27,13 @@ before it starts:
   preheated kernels with the rest of the request). Behind JupyterHub the visitor is the hub
   user; with no hub, the OS account running the server. The role-play app records graded plays
   for that name (`servicecourse.cohort.evidence`);
+- every preheated kernel gets its page's request. Voila keeps one request connection per
+  kernel, but when a connection that is no longer the kernel's closes (the kernel connected
+  again, say after a slow first attempt on a busy server), its handler deletes whichever
+  kernel's entry it saw last, and that kernel's request is then kept for a connection that
+  never comes: its page waits for ever. A request whose connection is closed is lost the same
+  way. Here a closing connection removes only its own entry, and an undelivered request is kept
+  until the kernel connects again;
 - it runs at most so many visitors' kernels (`servicecourse.serving.kernel_cap`: sized from memory,
   ``COURSE_KERNEL_CAP`` or ``--kernel-cap=N`` to override; Voila has no limit, voila#617).
   Beyond it a page is served at once with no kernel (`servicecourse.serving.page_engine`): the role-play
@@ -123,6 +130,37 @@ def prepare_pages() -> None:
 
     prepare_page.__wrapped__ = prepare  # type: ignore[attr-defined]  # marks the patch
     VoilaHandler.prepare = prepare_page  # the patch
+
+
+def deliver_requests() -> None:
+    """Make Voila's request connections (``voila/query/<kernel id>``) forget only their own
+    kernel when they close, and keep a request they could not deliver for the kernel's next
+    connection (Voila's handler deletes another kernel's connection and drops the request)."""
+    from tornado.websocket import WebSocketClosedError
+    from voila.request_info_handler import RequestInfoSocketHandler as Handler
+
+    if getattr(Handler.on_close, "course_patch", False):
+        return
+
+    def on_close(self) -> None:
+        for kernel_id, waiter in list(Handler._waiters.items()):
+            if waiter is self:
+                del Handler._waiters[kernel_id]
+
+    def send_updates(cls, msg: dict) -> None:
+        kernel_id, payload = msg["kernel_id"], msg["payload"]
+        waiter = cls._waiters.get(kernel_id)
+        if waiter is not None:
+            try:
+                waiter.write_message(payload)
+                return
+            except WebSocketClosedError:  # gone since: the kernel's next connection gets it
+                cls._waiters.pop(kernel_id, None)
+        cls._cache[kernel_id] = payload
+
+    on_close.course_patch = True  # type: ignore[attr-defined]  # marks the patch
+    Handler.on_close = on_close  # the patch
+    Handler.send_updates = classmethod(send_updates)
 
 
 def cap_kernels(cap: int) -> None:

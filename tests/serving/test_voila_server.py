@@ -3,7 +3,10 @@ once, find the course template, know the visitor and cap visitors' kernels?"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
+import time
 from pathlib import Path
 
 import jinja2
@@ -12,6 +15,7 @@ from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
 from servicecourse.course import REPO
+from servicecourse.serving import voila_server
 from servicecourse.serving.voila_server import JUPYTER_DATA, MemoryBytecodeCache, share_compiled_templates
 
 
@@ -196,3 +200,79 @@ def test_the_page_with_no_kernel_opens_on_the_role_play_asked_for_and_says_it_is
     first = roleplay_page("__proto__")  # asks for no known role-play: the picker's first
     first_id = re.search(r'<option value="([^"]+)"', first).group(1)
     assert f'data-scenario="{first_id}"' in first and f'<option value="{first_id}" selected>' in first
+
+
+@contextlib.contextmanager
+def _request_info_server():
+    """Voila's request connections (``voila/query/<kernel id>``) served by tornado in a thread
+    of their own, on localhost; yields the websocket base URL and a way to send a request."""
+    import asyncio
+
+    import tornado.web
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    ready, state = threading.Event(), {}
+
+    def serve():
+        async def main():
+            app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfoSocketHandler)])
+            server = app.listen(0, "127.0.0.1")
+            state["port"] = next(iter(server._sockets.values())).getsockname()[1]
+            state["loop"], state["stop"] = asyncio.get_running_loop(), asyncio.Event()
+            ready.set()
+            await state["stop"].wait()
+            server.stop()
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+
+    def send(kernel_id: str, payload: str) -> None:
+        state["loop"].call_soon_threadsafe(RequestInfoSocketHandler.send_updates,
+                                           {"kernel_id": kernel_id, "payload": payload})
+    try:
+        yield f"ws://127.0.0.1:{state['port']}/voila/query/", send
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+
+
+def test_a_kernel_s_old_request_connection_closing_leaves_the_other_kernels_waiting(monkeypatch):
+    # Kernel a connects twice (its first attempt seemed to fail), then its old connection
+    # closes; kernel b, connected in between, must still get its page's request.
+    import websocket
+    from voila.request_info_handler import RequestInfoSocketHandler as Handler
+
+    for name in ("on_close", "send_updates", "_waiters", "_cache"):
+        monkeypatch.setattr(Handler, name, getattr(Handler, name) if name[0] != "_" else {})
+    voila_server.deliver_requests()
+    with _request_info_server() as (base, send):
+        first_a = websocket.create_connection(base + "a", timeout=5)
+        second_a = websocket.create_connection(base + "a", timeout=5)
+        b = websocket.create_connection(base + "b", timeout=5)
+        first_a.close()
+        time.sleep(0.5)  # the server sees the close
+        send("b", '{"QUERY_STRING": "cohort=beta"}')
+        send("a", '{"QUERY_STRING": "scenario=x"}')
+        assert b.recv() == '{"QUERY_STRING": "cohort=beta"}'
+        assert second_a.recv() == '{"QUERY_STRING": "scenario=x"}'
+        b.close()
+        second_a.close()
+
+
+def test_a_request_whose_connection_closed_meanwhile_waits_for_the_kernel_s_next_one(monkeypatch):
+    # The connection is still listed when the page's request comes, but closed by then.
+    from tornado.websocket import WebSocketClosedError
+    from voila.request_info_handler import RequestInfoSocketHandler as Handler
+
+    class ClosedConnection:
+        def write_message(self, payload):
+            raise WebSocketClosedError()
+
+    for name in ("on_close", "send_updates", "_waiters", "_cache"):
+        monkeypatch.setattr(Handler, name, getattr(Handler, name) if name[0] != "_" else {})
+    voila_server.deliver_requests()
+    Handler._waiters["k"] = ClosedConnection()
+    Handler.send_updates({"kernel_id": "k", "payload": '{"QUERY_STRING": "scenario=y"}'})
+    assert "k" not in Handler._waiters and Handler._cache["k"] == '{"QUERY_STRING": "scenario=y"}'
