@@ -19,14 +19,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from servicecourse.apps.cohort_app import (
-    PICKER_STYLE,
-    CohortApp,
-    cohorts_root,
-    initial_cohort,
-    list_cohorts,
-    style_html,
-)
+from servicecourse.apps.cohort_app import PICKER_STYLE, CohortApp
 from servicecourse.charts import status_png
 from servicecourse.cohort import CohortError
 from servicecourse.cohort.roster import header_key
@@ -34,9 +27,6 @@ from servicecourse.policy import PolicyError
 from servicecourse.reporting import report
 from servicecourse.reporting.report import STATUSES, CohortReport, Row
 from servicecourse.templating import macros
-
-__all__ = ["PICKER_STYLE", "HRDashboard", "cohort_view", "cohorts_root", "dashboard",
-           "initial_cohort", "list_cohorts"]
 
 ALL = ""  # the filters' value for "everyone"
 # Roster columns (as `servicecourse.cohort.roster.header_key` folds them) the dashboard filters by.
@@ -160,42 +150,7 @@ class HRDashboard(CohortApp):
 
 
 def dashboard(initial: str | None = None, root: str | Path | None = None) -> HRDashboard:
-    """The HR dashboard widget (cohorts under ``root``, default `cohorts_root`), opened on
+    """The HR dashboard widget (cohorts under ``root``, default `cohort_app.cohorts_root`), opened on
     ``initial`` or the page's ``?cohort=``."""
     return HRDashboard(root, initial)
 
-
-# --- kept for the trainer debrief until it moves to CohortApp -----------------------------------
-
-_STYLE = style_html("dashboard.css")
-
-
-def cohort_frame(root, initial, style, classes):
-    """``(root, app, cohort_picker)`` as the debrief builds on them (the picker is None when
-    there is no cohort)."""
-    from servicecourse.apps.page_request import follow_request
-
-    root = Path(root) if root else cohorts_root()
-    names = list_cohorts(root)
-    app = widgets.VBox([widgets.HTML(style)])
-    for name in classes:
-        app.add_class(name)
-    if not names:
-        app.children = [*app.children, widgets.HTML(str(_templates().no_cohort(str(root))))]
-        return root, app, None
-    picker = widgets.Dropdown(options=names, value=initial_cohort(names, initial),
-                              description="Cohort", style=PICKER_STYLE)
-    if initial is None:
-        follow_request(picker, "cohort", set(names))
-    return root, app, picker
-
-
-def assemble(app, cohort_picker, show_cohort, picker, show_pick, body):
-    """The debrief's pickers in a row above ``body``, each redrawing its part; returns ``app``."""
-    cohort_picker.observe(show_cohort, names="value")
-    picker.observe(show_pick, names="value")
-    show_cohort()
-    pickers = widgets.HBox([cohort_picker, picker],
-                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-    app.children = [*app.children, pickers, body]
-    return app

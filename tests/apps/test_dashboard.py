@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from servicecourse.apps import dashboard
-from servicecourse.apps.cohort_app import initial_cohort, list_cohorts
+from servicecourse.apps.cohort_app import cohorts_root, initial_cohort, list_cohorts
 from servicecourse.apps.dashboard import HRDashboard, cohort_view
 from servicecourse.cohort.roster import Learner
 from servicecourse.policy import Policy
 from servicecourse.reporting import report
 from servicecourse.reporting.report import CohortReport, Row
 
-from conftest import copy_demo
-from small_cohort import copy_cohort, shared_template
+from conftest import copy_cohort
+from small_cohort import shared_template
 
 POLICY = Policy(0.7, {"culture": 7, "serve": 10}, 5)
 
@@ -75,7 +74,7 @@ def test_cohorts_are_the_folders_with_an_nbgrader_config(tmp_path, monkeypatch):
     assert list_cohorts(tmp_path) == ["demo", "spring"]
     assert list_cohorts(tmp_path / "missing") == []
     monkeypatch.setenv("COURSE_COHORTS", str(tmp_path))
-    assert dashboard.cohorts_root() == tmp_path and list_cohorts() == ["demo", "spring"]
+    assert cohorts_root() == tmp_path and list_cohorts() == ["demo", "spring"]
     assert initial_cohort(["a", "demo"]) == "demo" and initial_cohort(["a", "demo"], "a") == "a"
     assert initial_cohort(["a", "b"]) == "a" and initial_cohort([]) is None
 
@@ -294,7 +293,7 @@ def voila(voila_apps, demo_cohort):
     """The session's Voila server, as `course serve` runs it (a preheated dashboard kernel),
     over a cohorts folder holding a copy of the demo cohort alone; yields (url, cohorts folder)."""
     with voila_apps.only_these_cohorts() as root:
-        copy_demo(demo_cohort, root / "demo")
+        copy_cohort(demo_cohort, root / "demo")
         yield voila_apps.url, root
 
 
