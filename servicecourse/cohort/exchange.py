@@ -23,12 +23,14 @@ from servicecourse.cohort.collect import Collected
 from servicecourse.cohort.roster import load as load_roster
 
 ANSWER_FILES = ("explanations.yml",)  # solutions/<module>/explanations.yml: why each answer is right
-# the block `configure` writes; cohorts configured before the package had subpackages name the
-# module servicecourse.exchange, and their block is replaced all the same
-_BLOCK = re.compile(r"\n# exchange \(servicecourse\.(?:cohort\.)?exchange\.configure\)\n.*?# end of exchange\n", re.S)
-_BLOCK_TEXT = """
-# exchange (servicecourse.cohort.exchange.configure)
-c.Exchange.root = {root!r}
+# The block `configure` writes is marked with this function's name; cohorts configured before
+# the package had subpackages carry the older name, and their block is replaced all the same.
+_MARKS = ("servicecourse.cohort.exchange.configure", "servicecourse.exchange.configure")
+_BLOCK = re.compile(r"\n# exchange \((?:" + "|".join(map(re.escape, _MARKS)) + r")\)\n.*?# end of exchange\n",
+                    re.S)
+_BLOCK_TEXT = f"""
+# exchange ({_MARKS[0]})
+c.Exchange.root = {{root!r}}
 c.Exchange.path_includes_course = True
 # end of exchange
 """
