@@ -257,12 +257,12 @@ def voila_apps(tmp_path_factory):
         yield ServedApps(url, cohorts, config)
 
 
-def copy_demo(demo_cohort: Path, folder: Path) -> Path:
-    """A copy of the demo cohort in ``folder``, its nbgrader config pointing at the copy (the
-    session's demo cohort stays as built: plays and new cohorts go to the copy)."""
-    shutil.copytree(demo_cohort, folder, symlinks=True)
+def copy_cohort(template: Path, folder: Path) -> Path:
+    """A copy of a built cohort (the demo cohort, `small_cohort`'s) in ``folder``, its nbgrader
+    config pointing at the copy: the template stays as built, plays and grades go to the copy."""
+    shutil.copytree(template, folder, symlinks=True)
     config = folder / "nbgrader_config.py"
-    config.write_text(config.read_text().replace(str(demo_cohort), str(folder)))
+    config.write_text(config.read_text().replace(str(template), str(folder)))
     return folder
 
 

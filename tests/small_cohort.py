@@ -1,9 +1,9 @@
 """A small real cohort for the reporting core's and the dashboard's tests: three learners, two
-modules, scored as autograde and a trainer would record them; built once per session, copied."""
+modules, scored as autograde and a trainer would record them; built once per session, copied
+with `conftest.copy_cohort`."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 # ann (Sales, manager Hélène) started on 1 January; bob (Billing) has no start date; cat is in
@@ -46,14 +46,6 @@ def build_cohort(folder: Path) -> Path:
     (folder / "hr.csv").write_text(ROSTER, encoding="utf-8")
     roster.import_csv(folder, folder / "hr.csv")
     (folder / "submitted" / "cat" / "serve").mkdir(parents=True)
-    return folder
-
-
-def copy_cohort(template: Path, folder: Path) -> Path:
-    """A copy of a built cohort in ``folder``, its nbgrader config pointing at the copy."""
-    shutil.copytree(template, folder)
-    config = folder / "nbgrader_config.py"
-    config.write_text(config.read_text().replace(str(template), str(folder)))
     return folder
 
 

@@ -21,7 +21,7 @@ from servicecourse.course import REPO
 from servicecourse.roleplay.scenario import load_by_id
 from servicecourse.roleplay.vectors import all_vectors
 
-from conftest import copy_demo, hold_voila_front_end, toc_files
+from conftest import copy_cohort, hold_voila_front_end, toc_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -183,7 +183,7 @@ def test_role_plays_played_to_each_kind_of_ending_have_no_serious_violation(
 def voila(voila_apps, demo_cohort):
     """The session's Voila server of the three apps (`ServedApps`), reading a copy of the demo cohort alone."""
     with voila_apps.only_these_cohorts() as root:
-        copy_demo(demo_cohort, root / "demo")
+        copy_cohort(demo_cohort, root / "demo")
         yield voila_apps
 
 

@@ -14,7 +14,8 @@ import pytest
 from servicecourse.reporting import report
 from servicecourse.reporting.report import GradebookError, GradingStatusError, cohort_report, completion, write_report
 
-from small_cohort import copy_cohort, shared_template
+from conftest import copy_cohort
+from small_cohort import shared_template
 
 TODAY = date(2026, 1, 20)
 @pytest.fixture(scope="module")
