@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 import nbformat
+import pytest
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
@@ -238,15 +239,25 @@ def _request_info_server():
         thread.join(10)
 
 
-def test_a_kernel_s_old_request_connection_closing_leaves_the_other_kernels_waiting(monkeypatch):
+@pytest.fixture
+def request_handler(monkeypatch):
+    """Voila's handler of the kernels' request connections, with no connection or request yet
+    and the course's patch (`voila_server.deliver_requests`); put back as it was after the test."""
+    from voila.request_info_handler import RequestInfoSocketHandler as Handler
+
+    for name in ("on_close", "send_updates"):
+        monkeypatch.setattr(Handler, name, Handler.__dict__[name])  # the classmethod as it is
+    monkeypatch.setattr(Handler, "_waiters", {})
+    monkeypatch.setattr(Handler, "_cache", {})
+    voila_server.deliver_requests()
+    return Handler
+
+
+def test_a_kernel_s_old_request_connection_closing_leaves_the_other_kernels_waiting(request_handler):
     # Kernel a connects twice (its first attempt seemed to fail), then its old connection
     # closes; kernel b, connected in between, must still get its page's request.
     import websocket
-    from voila.request_info_handler import RequestInfoSocketHandler as Handler
 
-    for name in ("on_close", "send_updates", "_waiters", "_cache"):
-        monkeypatch.setattr(Handler, name, getattr(Handler, name) if name[0] != "_" else {})
-    voila_server.deliver_requests()
     with _request_info_server() as (base, send):
         first_a = websocket.create_connection(base + "a", timeout=5)
         second_a = websocket.create_connection(base + "a", timeout=5)
@@ -261,18 +272,15 @@ def test_a_kernel_s_old_request_connection_closing_leaves_the_other_kernels_wait
         second_a.close()
 
 
-def test_a_request_whose_connection_closed_meanwhile_waits_for_the_kernel_s_next_one(monkeypatch):
+def test_a_request_whose_connection_closed_meanwhile_waits_for_the_kernel_s_next_one(request_handler):
     # The connection is still listed when the page's request comes, but closed by then.
     from tornado.websocket import WebSocketClosedError
-    from voila.request_info_handler import RequestInfoSocketHandler as Handler
 
     class ClosedConnection:
         def write_message(self, payload):
             raise WebSocketClosedError()
 
-    for name in ("on_close", "send_updates", "_waiters", "_cache"):
-        monkeypatch.setattr(Handler, name, getattr(Handler, name) if name[0] != "_" else {})
-    voila_server.deliver_requests()
-    Handler._waiters["k"] = ClosedConnection()
-    Handler.send_updates({"kernel_id": "k", "payload": '{"QUERY_STRING": "scenario=y"}'})
-    assert "k" not in Handler._waiters and Handler._cache["k"] == '{"QUERY_STRING": "scenario=y"}'
+    request_handler._waiters["k"] = ClosedConnection()
+    request_handler.send_updates({"kernel_id": "k", "payload": '{"QUERY_STRING": "scenario=y"}'})
+    assert "k" not in request_handler._waiters
+    assert request_handler._cache["k"] == '{"QUERY_STRING": "scenario=y"}'
